@@ -1,0 +1,1 @@
+// MeshCrypto — see README.md#architecture

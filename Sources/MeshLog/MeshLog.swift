@@ -1,0 +1,1 @@
+// MeshLog — see README.md#architecture

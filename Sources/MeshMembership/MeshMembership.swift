@@ -1,0 +1,1 @@
+// MeshMembership — see README.md#architecture

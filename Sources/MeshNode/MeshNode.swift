@@ -1,0 +1,1 @@
+// MeshNode — see README.md#architecture

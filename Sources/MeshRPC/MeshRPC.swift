@@ -1,0 +1,1 @@
+// MeshRPC — see README.md#architecture

@@ -1,0 +1,1 @@
+// MeshResilience — see README.md#architecture

@@ -1,0 +1,1 @@
+// MeshTransport — see README.md#architecture

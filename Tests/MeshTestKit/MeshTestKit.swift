@@ -1,0 +1,5 @@
+import MeshCore
+import MeshWire
+
+/// MeshTestKit: manual clock, seeded randomness, fixtures, in-memory network, process harness.
+public enum MeshTestKit {}
