@@ -37,7 +37,7 @@ public struct MeshDuration: Hashable, Comparable, Sendable, CustomStringConverti
     public static func microseconds(_ n: Int64) -> MeshDuration { MeshDuration(nanoseconds: n * 1_000) }
     public static func milliseconds(_ n: Int64) -> MeshDuration { MeshDuration(nanoseconds: n * 1_000_000) }
     public static func seconds(_ n: Int64) -> MeshDuration { MeshDuration(nanoseconds: n * 1_000_000_000) }
-    public static func seconds(_ s: Double) -> MeshDuration { MeshDuration(nanoseconds: Int64(s * 1e9)) }
+    public static func seconds(fractional s: Double) -> MeshDuration { MeshDuration(nanoseconds: Int64(s * 1e9)) }
 
     public var seconds: Double { Double(nanoseconds) / 1e9 }
     public var milliseconds: Double { Double(nanoseconds) / 1e6 }

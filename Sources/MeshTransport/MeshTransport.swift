@@ -1,1 +1,280 @@
-// MeshTransport — see README.md#architecture
+import Logging
+import MeshCore
+import MeshCrypto
+import MeshRPC
+import MeshWire
+import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A node's transport: it listens for peers, dials peers, keeps one authenticated connection per
+/// peer shared by all calls, reconnects with backoff, and shuts down gracefully.
+///
+/// Sendable: mutable state is in `state`, a `Mutex`; everything else is immutable.
+public final class MeshTransport: Sendable {
+    public let identity: NodeIdentity
+    public let configuration: TransportConfiguration
+    let router: ServiceRouter
+    let group: any EventLoopGroup
+    let logger: Logger
+    let onEvent: @Sendable (ConnectionEvent) -> Void
+    private let state = Mutex(State())
+
+    private struct State {
+        var listener: (any Channel)?
+        var shuttingDown = false
+        /// Every established connection, inbound and outbound.
+        var connections: [ObjectIdentifier: MeshConnection] = [:]
+        /// Outbound dialling state per address.
+        var dials: [HostPort: Dial] = [:]
+    }
+
+    private enum Dial {
+        case connecting(EventLoopFuture<MeshConnection>)
+        case connected(MeshConnection)
+        case backoff(until: NIODeadline, attempt: Int, lastError: RPCError)
+    }
+
+    public init(
+        identity: NodeIdentity,
+        router: ServiceRouter,
+        configuration: TransportConfiguration = .init(),
+        group: any EventLoopGroup,
+        logger: Logger,
+        onEvent: @escaping @Sendable (ConnectionEvent) -> Void = { _ in }
+    ) {
+        self.identity = identity
+        self.router = router
+        self.configuration = configuration
+        self.group = group
+        var logger = logger
+        logger[metadataKey: "mesh.node"] = "\(identity.name)"
+        self.logger = logger
+        self.onEvent = onEvent
+    }
+
+    static func wallNow() -> WallTime {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return WallTime(secondsSinceEpoch: Int64(ts.tv_sec))
+    }
+
+    // MARK: Listening
+
+    /// Starts accepting peers on `host:port` (port 0 picks a free one) and returns the bound address.
+    @discardableResult
+    public func listen(on address: HostPort) async throws -> HostPort {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let hs = ServerHandshake(identity: self.identity, now: Self.wallNow())
+                    try self.install(on: channel, role: .acceptor(hs))
+                }
+            }
+        let channel = try await bootstrap.bind(host: address.host, port: address.port).get()
+        state.withLock { $0.listener = channel }
+        let bound = channel.localAddress
+        let result = HostPort(host: bound?.ipAddress ?? address.host, port: bound?.port ?? address.port)
+        logger.info("listening", metadata: ["mesh.listen": "\(result)"])
+        return result
+    }
+
+    /// Adds the connection handler to a fresh channel and registers the connection once established.
+    @discardableResult
+    private func install(on channel: any Channel, role: MeshConnectionHandler.Role) throws -> EventLoopFuture<MeshConnection> {
+        let established = channel.eventLoop.makePromise(of: PeerInfo.self)
+        let handler = MeshConnectionHandler(
+            role: role,
+            config: configuration,
+            router: router,
+            logger: logger,
+            established: established,
+            onEvent: onEvent
+        )
+        try channel.pipeline.syncOperations.addHandler(handler)
+        let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        let flags = handler.flags
+        let isInbound = handler.inbound
+        let future = established.futureResult.map { peer in
+            let connection = MeshConnection(
+                channel: channel,
+                handler: bound,
+                flags: flags,
+                peer: peer,
+                remoteAddress: bound.value.remoteAddress,
+                isInbound: isInbound
+            )
+            self.register(connection)
+            return connection
+        }
+        return future
+    }
+
+    private func register(_ connection: MeshConnection) {
+        let id = ObjectIdentifier(connection)
+        let refused = state.withLock { state -> Bool in
+            if state.shuttingDown { return true }
+            state.connections[id] = connection
+            return false
+        }
+        if refused {
+            Task { await connection.close(grace: .zero) }
+            return
+        }
+        connection.closeFuture.whenComplete { [self] _ in
+            self.state.withLock { state in
+                state.connections[id] = nil
+                for (address, dial) in state.dials {
+                    if case .connected(let c) = dial, c === connection { state.dials[address] = nil }
+                }
+            }
+        }
+    }
+
+    // MARK: Dialling
+
+    /// Opens a new connection to `address` and completes the handshake. Most callers want
+    /// `connection(to:)`, which reuses an existing one.
+    public func connect(to address: HostPort, expectedPeerName: String? = nil) async throws(RPCError) -> MeshConnection {
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        let identity = self.identity
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: address.host, port: address.port).get()
+        } catch {
+            throw RPCError(.unavailable, "cannot connect to \(address): \(error)",
+                           cause: ConnectionError(.connectFailed, "\(error)"))
+        }
+        do {
+            let future = try await channel.eventLoop.submit {
+                let hs = ClientHandshake(identity: identity, now: Self.wallNow(), expectedPeerName: expectedPeerName)
+                return try self.install(on: channel, role: .initiator(hs))
+            }.get()
+            return try await future.get()
+        } catch let error as ConnectionError {
+            channel.close(promise: nil)
+            let code: RPCStatus.Code = error.code == .handshakeFailed ? .unauthenticated : .unavailable
+            throw RPCError(code, "connection to \(address) failed: \(error)", cause: error)
+        } catch {
+            channel.close(promise: nil)
+            throw RPCError(.unavailable, "connection to \(address) failed: \(error)")
+        }
+    }
+
+    /// The shared connection to `address`: an existing available one, or a new one. After a failed
+    /// dial, further dials wait a backoff (full jitter, exponentially growing); a caller whose
+    /// `deadline` falls before the next attempt fails fast with `unavailable` and the last error.
+    public func connection(to address: HostPort, deadline: MeshInstant? = nil) async throws(RPCError) -> MeshConnection {
+        let clock = SystemClock()
+        while true {
+            enum Step {
+                case use(MeshConnection)
+                case wait(EventLoopFuture<MeshConnection>)
+                case sleep(NIODeadline, RPCError)
+                case dial(EventLoopPromise<MeshConnection>, attempt: Int)
+                case refuse(RPCError)
+            }
+            let step: Step = state.withLock { state in
+                if state.shuttingDown { return .refuse(RPCError(.unavailable, "transport is shutting down")) }
+                // Any available connection to a peer at this address, in either direction, will do.
+                switch state.dials[address] {
+                case .connected(let c) where c.isAvailable:
+                    return .use(c)
+                case .connecting(let f):
+                    return .wait(f)
+                case .backoff(let until, _, let error) where until > .now():
+                    return .sleep(until, error)
+                case .backoff(_, let attempt, _):
+                    let p = group.next().makePromise(of: MeshConnection.self)
+                    state.dials[address] = .connecting(p.futureResult)
+                    return .dial(p, attempt: attempt)
+                default:
+                    let p = group.next().makePromise(of: MeshConnection.self)
+                    state.dials[address] = .connecting(p.futureResult)
+                    return .dial(p, attempt: 0)
+                }
+            }
+            switch step {
+            case .use(let c):
+                return c
+            case .refuse(let e):
+                throw e
+            case .wait(let f):
+                do { return try await f.get() } catch { continue }
+            case .sleep(let until, let lastError):
+                let wait = until - .now()
+                if let deadline, clock.now() + .nanoseconds(wait.nanoseconds) > deadline {
+                    throw RPCError(.unavailable, "\(address) is unreachable (next attempt in \(MeshDuration.nanoseconds(wait.nanoseconds))): \(lastError.message)", cause: lastError)
+                }
+                try? await Task.sleep(for: .nanoseconds(wait.nanoseconds))
+                if Task.isCancelled { throw RPCError(.cancelled, "cancelled while waiting to reconnect to \(address)") }
+            case .dial(let promise, let attempt):
+                do {
+                    let c = try await connect(to: address)
+                    state.withLock { $0.dials[address] = .connected(c) }
+                    promise.succeed(c)
+                    return c
+                } catch {
+                    let backoff = backoffDelay(attempt: attempt)
+                    logger.info("dial failed; backing off", metadata: [
+                        "mesh.address": "\(address)", "error": "\(error)", "backoff": "\(backoff)",
+                    ])
+                    state.withLock {
+                        $0.dials[address] = .backoff(until: .now() + .nanoseconds(backoff.nanoseconds), attempt: attempt + 1, lastError: error)
+                    }
+                    promise.fail(error)
+                    throw error
+                }
+            }
+        }
+    }
+
+    private func backoffDelay(attempt: Int) -> MeshDuration {
+        let cap = min(
+            Double(configuration.reconnectMaxBackoff.nanoseconds),
+            Double(configuration.reconnectInitialBackoff.nanoseconds) * pow(2, Double(min(attempt, 30)))
+        )
+        return .nanoseconds(Int64(Double.random(in: 0...cap)))
+    }
+
+    /// Calls a typed method on the peer at `address`, over the shared connection.
+    public func call<Req, Resp>(
+        _ descriptor: MethodDescriptor<Req, Resp>,
+        _ request: Req,
+        at address: HostPort,
+        options: CallOptions = .default
+    ) async throws(RPCError) -> Resp {
+        let deadline = options.timeout.map { SystemClock().now() + $0 }
+        let connection = try await connection(to: address, deadline: deadline)
+        return try await connection.call(descriptor, request, options: options)
+    }
+
+    /// Established connections, inbound and outbound.
+    public var connections: [MeshConnection] { state.withLock { Array($0.connections.values) } }
+
+    // MARK: Shutdown
+
+    /// Stops accepting, sends goAway on every connection, lets in-flight calls finish (up to the
+    /// configured grace), then closes everything. New calls fail with `unavailable`.
+    public func shutdown() async {
+        let (listener, connections) = state.withLock { state -> ((any Channel)?, [MeshConnection]) in
+            state.shuttingDown = true
+            return (state.listener, Array(state.connections.values))
+        }
+        try? await listener?.close()
+        let grace = configuration.shutdownGrace
+        await withDiscardingTaskGroup { group in
+            for c in connections { group.addTask { await c.close(grace: grace) } }
+        }
+        logger.info("transport stopped")
+    }
+}

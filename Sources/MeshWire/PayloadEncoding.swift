@@ -43,6 +43,11 @@ public struct PayloadWriter: Sendable {
         PayloadWriter.appendVarint(UInt64(field) << 3 | UInt64(type.rawValue), to: &bytes)
     }
 
+    /// Appends bytes that are already an encoding (a whole message, or fields of one).
+    public mutating func raw<C: Collection>(_ encoded: C) where C.Element == UInt8 {
+        bytes.append(contentsOf: encoded)
+    }
+
     /// Unsigned integer (wire type 0).
     public mutating func uint(_ field: Int, _ value: UInt64) {
         key(field, .varint)

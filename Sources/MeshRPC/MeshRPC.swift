@@ -1,1 +1,0 @@
-// MeshRPC — see README.md#architecture

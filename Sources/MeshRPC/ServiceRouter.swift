@@ -1,0 +1,65 @@
+import MeshWire
+
+/// A registered handler with its types erased to bytes.
+public enum ErasedHandler: Sendable {
+    /// Runs on the connection's event loop thread without a hop: it must not block.
+    case inline(@Sendable (ArraySlice<UInt8>, ServerContext) throws(RPCError) -> [UInt8])
+    /// Runs as a task (preferring the connection's event loop as executor).
+    case async(@Sendable (ArraySlice<UInt8>, ServerContext) async throws(RPCError) -> [UInt8])
+}
+
+/// The table of `service/method` → handler a node serves. Built before the node starts; read-only after.
+public struct ServiceRouter: Sendable {
+    private var handlers: [String: ErasedHandler] = [:]
+
+    public init() {}
+
+    public var methods: [String] { handlers.keys.sorted() }
+    public var services: [String] { Array(Set(handlers.keys.map { String($0.split(separator: "/")[0]) })).sorted() }
+
+    public func handler(for path: String) -> ErasedHandler? { handlers[path] }
+
+    /// Registers an async handler. Errors it throws that are not `RPCError` become `internal` with their description.
+    public mutating func register<Req, Resp>(
+        _ descriptor: MethodDescriptor<Req, Resp>,
+        handler: @escaping @Sendable (Req, ServerContext) async throws -> Resp
+    ) {
+        precondition(handlers[descriptor.path] == nil, "\(descriptor.path) is registered twice")
+        handlers[descriptor.path] = .async { (bytes, context) async throws(RPCError) -> [UInt8] in
+            let request = try Self.decode(Req.self, bytes, descriptor.path)
+            do {
+                return try await handler(request, context).encoded()
+            } catch let e as RPCError {
+                throw e
+            } catch {
+                throw RPCError(.internal, "\(descriptor.path) failed: \(error)", cause: error)
+            }
+        }
+    }
+
+    /// Registers a handler that runs inline on the event loop: for cheap, non-blocking work only.
+    public mutating func registerInline<Req, Resp>(
+        _ descriptor: MethodDescriptor<Req, Resp>,
+        handler: @escaping @Sendable (Req, ServerContext) throws -> Resp
+    ) {
+        precondition(handlers[descriptor.path] == nil, "\(descriptor.path) is registered twice")
+        handlers[descriptor.path] = .inline { (bytes, context) throws(RPCError) -> [UInt8] in
+            let request = try Self.decode(Req.self, bytes, descriptor.path)
+            do {
+                return try handler(request, context).encoded()
+            } catch let e as RPCError {
+                throw e
+            } catch {
+                throw RPCError(.internal, "\(descriptor.path) failed: \(error)", cause: error)
+            }
+        }
+    }
+
+    private static func decode<M: WireMessage>(_: M.Type, _ bytes: ArraySlice<UInt8>, _ path: String) throws(RPCError) -> M {
+        do {
+            return try M(decoding: bytes)
+        } catch {
+            throw RPCError(.invalidArgument, "\(path): request does not decode as \(M.self): \(error)", cause: error)
+        }
+    }
+}

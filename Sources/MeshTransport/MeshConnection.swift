@@ -1,0 +1,120 @@
+import MeshCore
+import MeshCrypto
+import MeshRPC
+import MeshWire
+import NIOCore
+import Synchronization
+
+/// Per-call options on the caller's side.
+public struct CallOptions: Sendable {
+    /// How long the caller waits. Sent on the wire so the server stops at the same moment. nil = no deadline.
+    public var timeout: MeshDuration?
+    /// Request metadata (trace context, idempotency key, …).
+    public var metadata: [String: String]
+
+    public init(timeout: MeshDuration? = .seconds(10), metadata: [String: String] = [:]) {
+        self.timeout = timeout
+        self.metadata = metadata
+    }
+
+    public static let `default` = CallOptions()
+}
+
+/// An authenticated, multiplexed connection to one peer. All calls to that peer share it.
+///
+/// Sendable: its state lives in the channel handler, which is only touched on the channel's event
+/// loop (every access below goes through `eventLoop.execute`); the rest is immutable or atomic.
+public final class MeshConnection: Sendable {
+    let channel: any Channel
+    let handler: NIOLoopBound<MeshConnectionHandler>
+    let flags: ConnectionFlags
+    /// The peer's certificate name and roles, verified by the handshake.
+    public let peer: PeerInfo
+    /// `host:port` of the other end.
+    public let remoteAddress: String
+    /// True if the peer dialled us.
+    public let isInbound: Bool
+    private let nextCallID = Atomic<UInt64>(0)
+
+    init(
+        channel: any Channel,
+        handler: NIOLoopBound<MeshConnectionHandler>,
+        flags: ConnectionFlags,
+        peer: PeerInfo,
+        remoteAddress: String,
+        isInbound: Bool
+    ) {
+        self.channel = channel
+        self.flags = flags
+        self.handler = handler
+        self.peer = peer
+        self.remoteAddress = remoteAddress
+        self.isInbound = isInbound
+    }
+
+    /// True while new calls may use this connection: open, and neither side is going away.
+    public var isAvailable: Bool { channel.isActive && flags.acceptsNewCalls }
+
+    /// Completes when the connection has closed.
+    public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+
+    /// Calls `method` with an encoded request and returns the peer's response head (status, metadata, payload).
+    /// Transport failures come back as `RPCError` (`unavailable`, `deadlineExceeded`, `cancelled`, …);
+    /// the peer's own failures come back as a non-ok status in the response.
+    public func rawCall(
+        method: String,
+        payload: [UInt8],
+        options: CallOptions = .default,
+        oneWay: Bool = false
+    ) async throws(RPCError) -> ResponseHead {
+        let callID = nextCallID.add(1, ordering: .relaxed).newValue
+        let head = RequestHead(method: method, metadata: options.metadata, payload: payload)
+        let deadline = options.timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
+        let loop = channel.eventLoop
+        let handler = self.handler
+        let result: Result<ResponseHead, RPCError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<ResponseHead, RPCError>, Never>) in
+                loop.execute {
+                    let call = PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay) {
+                        continuation.resume(returning: $0)
+                    }
+                    handler.value.startCall(call)
+                }
+            }
+        } onCancel: {
+            loop.execute { handler.value.cancelCall(callID) }
+        }
+        return try result.get()
+    }
+
+    /// Calls a typed method. A non-ok status from the peer is thrown as `RPCError` with that code and message.
+    public func call<Req, Resp>(
+        _ descriptor: MethodDescriptor<Req, Resp>,
+        _ request: Req,
+        options: CallOptions = .default
+    ) async throws(RPCError) -> Resp {
+        let response = try await rawCall(method: descriptor.path, payload: request.encoded(), options: options)
+        guard response.status.code == .ok else { throw RPCError(status: response.status) }
+        do {
+            return try Resp(decoding: response.payload)
+        } catch {
+            throw RPCError(.internal, "\(descriptor.path): response does not decode as \(Resp.self): \(error)", cause: error)
+        }
+    }
+
+    /// Sends a one-way message; returns once it is written to the connection (no response exists).
+    public func send<Req, Resp>(
+        _ descriptor: MethodDescriptor<Req, Resp>,
+        _ request: Req,
+        options: CallOptions = .default
+    ) async throws(RPCError) {
+        _ = try await rawCall(method: descriptor.path, payload: request.encoded(), options: options, oneWay: true)
+    }
+
+    /// Graceful close: a goAway tells the peer, calls in flight finish (up to `grace`), then the socket closes.
+    public func close(grace: MeshDuration = .seconds(10)) async {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.beginShutdown(grace: grace) }
+        try? await channel.closeFuture.get()
+    }
+}

@@ -1,0 +1,828 @@
+import Logging
+import MeshCore
+import MeshCrypto
+import MeshRPC
+import MeshWire
+import NIOCore
+
+/// One outgoing call, from the moment the caller starts it until it completes exactly once.
+final class PendingCall {
+    let callID: UInt64
+    let head: RequestHead
+    let deadline: NIODeadline?
+    let oneWay: Bool
+    var streamID: UInt32 = 0
+    var timer: Scheduled<Void>?
+    private var completion: ((Result<ResponseHead, RPCError>) -> Void)?
+
+    init(
+        callID: UInt64,
+        head: RequestHead,
+        deadline: NIODeadline?,
+        oneWay: Bool,
+        completion: @escaping (Result<ResponseHead, RPCError>) -> Void
+    ) {
+        self.callID = callID
+        self.head = head
+        self.deadline = deadline
+        self.oneWay = oneWay
+        self.completion = completion
+    }
+
+    /// Completes the call; later completions are ignored (a call ends once).
+    func complete(_ result: Result<ResponseHead, RPCError>) {
+        timer?.cancel()
+        timer = nil
+        let c = completion
+        completion = nil
+        c?(result)
+    }
+}
+
+/// Everything one connection does, on its event loop: framing, the handshake, sealing, stream
+/// multiplexing, deadlines, cancellation, keepalive, backpressure and graceful go-away.
+///
+/// Invariants:
+/// - every method runs on `context.eventLoop`;
+/// - before `established`, only plaintext handshake frames (and a plaintext goAway) are legal;
+///   after it, every frame is sealed and opened with a per-direction counter;
+/// - each `PendingCall` completes exactly once; each inbound stream gets at most one response;
+/// - reads pause only while `maxConcurrentStreams` inbound calls are running, never because our own
+///   writes are blocked (that would let two peers deadlock); new outgoing calls wait while the
+///   socket is unwritable, so memory stays bounded by the stream and queue limits.
+final class MeshConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = Never
+    typealias OutboundOut = ByteBuffer
+
+    enum Role {
+        case initiator(ClientHandshake)
+        case acceptor(ServerHandshake)
+    }
+
+    private enum Phase {
+        case awaitingHello, awaitingWelcome, awaitingAuth, awaitingSettings, established, closed
+    }
+
+    private struct InboundCall {
+        var task: Task<Void, Never>?
+        var timer: Scheduled<Void>?
+    }
+
+    // Fixed at creation.
+    private var role: Role
+    private let config: TransportConfiguration
+    private let router: ServiceRouter
+    private var logger: Logger
+    private let onEvent: @Sendable (ConnectionEvent) -> Void
+    let inbound: Bool
+    /// Read by callers on other threads to decide whether to use this connection.
+    let flags = ConnectionFlags()
+    /// Succeeded with the peer when the handshake completes; failed if the connection ends first.
+    let established: EventLoopPromise<PeerInfo>
+    private(set) var remoteAddress = "?"
+
+    // Connection state.
+    private var context: ChannelHandlerContext?
+    private var phase: Phase
+    private var cumulation: ByteBuffer?
+    private let decoder: FrameDecoder
+    private var sealer: FrameSealer?
+    private var opener: FrameOpener?
+    private(set) var peer: PeerInfo?
+    private var handshakeTimer: Scheduled<Void>?
+    private var keepaliveTask: RepeatedTask?
+    private var lastReadAt = NIODeadline.now()
+    private var pingSentAt: NIODeadline?
+    private var closeError: ConnectionError?
+
+    // Outgoing calls.
+    private var nextStreamID: UInt32
+    private var calls: [UInt64: PendingCall] = [:]
+    private var streams: [UInt32: PendingCall] = [:]
+    private var queue = CircularBuffer<PendingCall>()
+    private var cancelledBeforeStart: Set<UInt64> = []
+    private var peerMaxConcurrentStreams = 100
+
+    // Incoming calls.
+    private var inboundCalls: [UInt32: InboundCall] = [:]
+    private var highestPeerStreamID: UInt32 = 0
+    private var readHeld = false
+    private var executor: EventLoopTaskExecutor?
+
+    // Writes and shutdown.
+    private var needsFlush = false
+    private var flushScheduled = false
+    private var draining = false
+    private var peerDraining = false
+    private var drainTimer: Scheduled<Void>?
+
+    init(
+        role: Role,
+        config: TransportConfiguration,
+        router: ServiceRouter,
+        logger: Logger,
+        established: EventLoopPromise<PeerInfo>,
+        onEvent: @escaping @Sendable (ConnectionEvent) -> Void
+    ) {
+        self.role = role
+        self.config = config
+        self.router = router
+        self.logger = logger
+        self.established = established
+        self.onEvent = onEvent
+        self.decoder = FrameDecoder(maxBodyLength: config.maxBodyLength)
+        switch role {
+        case .initiator:
+            inbound = false
+            phase = .awaitingWelcome
+            nextStreamID = 1
+        case .acceptor:
+            inbound = true
+            phase = .awaitingHello
+            nextStreamID = 2
+        }
+    }
+
+    // MARK: Channel lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.executor = EventLoopTaskExecutor(loop: context.eventLoop)
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    private var started = false
+
+    private func start(context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        remoteAddress = context.channel.remoteAddress.map(Self.describe) ?? "?"
+        logger[metadataKey: "mesh.remote"] = "\(remoteAddress)"
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let limit = config.handshakeTimeout
+        handshakeTimer = context.eventLoop.scheduleTask(in: .nanoseconds(limit.nanoseconds)) {
+            bound.value.fail(ConnectionError(.handshakeTimeout, "handshake not completed within \(limit)"), tellPeer: true)
+        }
+        if case .initiator(var hs) = role {
+            let hello = hs.hello()
+            role = .initiator(hs)
+            writePlain(.hello, body: hello)
+            flushNow()
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if phase != .closed {
+            let error: ConnectionError
+            if draining || peerDraining {
+                error = ConnectionError(.peerWentAway, "connection closed after go-away")
+                finish(error: nil, context: context, closeChannel: false, failCallsWith: error)
+            } else {
+                let during = peer == nil ? " during the handshake" : ""
+                error = ConnectionError(.closedByPeer, "peer closed the connection\(during)")
+                finish(error: error, context: context, closeChannel: false, failCallsWith: error)
+            }
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(ConnectionError(.io, "socket error", cause: error))
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if inboundCalls.count >= config.maxConcurrentStreams {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func resumeReadsIfPossible() {
+        guard readHeld, inboundCalls.count < config.maxConcurrentStreams, let context else { return }
+        readHeld = false
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { drainQueue() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Reading frames
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        guard phase != .closed else { return }
+        lastReadAt = .now()
+        if cumulation == nil {
+            cumulation = incoming
+        } else {
+            cumulation!.writeBuffer(&incoming)
+        }
+        do {
+            while phase != .closed, var buffer = cumulation {
+                cumulation = nil
+                let frame = try decoder.decode(buffer: &buffer)
+                cumulation = buffer.readableBytes > 0 ? buffer : nil
+                guard let frame else { break }
+                handle(frame)
+            }
+        } catch {
+            fail(ConnectionError(.frameRejected, error.message, cause: error))
+        }
+        if let c = cumulation, c.readerIndex > 64 * 1024 { cumulation!.discardReadBytes() }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded()
+        context.fireChannelReadComplete()
+    }
+
+    private func handle(_ frame: Frame) {
+        switch phase {
+        case .awaitingHello, .awaitingWelcome, .awaitingAuth:
+            handleHandshake(frame)
+        case .awaitingSettings, .established:
+            handleSealed(frame)
+        case .closed:
+            return
+        }
+    }
+
+    private func handleHandshake(_ frame: Frame) {
+        let type: FrameType
+        do {
+            type = try frame.header.validated()
+        } catch {
+            refuse(ConnectionError(.frameRejected, error.message, cause: error), tellPeer: true)
+            return
+        }
+        let body = Array(frame.body.readableBytesView)[...]
+        if type == .goAway {
+            let reason = (try? GoAwayBody(decoding: body))?.status.description ?? "no reason given"
+            refuse(ConnectionError(.handshakeFailed, "peer refused the handshake: \(reason)"), tellPeer: false)
+            return
+        }
+        do {
+            switch (phase, role, type) {
+            case (.awaitingHello, .acceptor(var hs), .hello):
+                let welcome = try hs.receiveHello(body)
+                role = .acceptor(hs)
+                phase = .awaitingAuth
+                writePlain(.welcome, body: welcome)
+                flushNow()
+            case (.awaitingWelcome, .initiator(var hs), .welcome):
+                let (auth, keys, peer) = try hs.receiveWelcome(body)
+                role = .initiator(hs)
+                writePlain(.auth, body: auth)
+                install(keys: keys, peer: peer)
+                phase = .awaitingSettings
+                sendSettings()
+                flushNow()
+            case (.awaitingAuth, .acceptor(var hs), .auth):
+                let (keys, peer) = try hs.receiveAuth(body)
+                role = .acceptor(hs)
+                install(keys: keys, peer: peer)
+                sendSettings()
+                becomeEstablished()
+                flushNow()
+            default:
+                refuse(
+                    ConnectionError(.protocolViolation, "unexpected \(type) frame during the handshake (\(phase))"),
+                    tellPeer: true
+                )
+            }
+        } catch {
+            refuse(ConnectionError(.handshakeFailed, error.message, cause: error), tellPeer: true)
+        }
+    }
+
+    private func install(keys: SessionKeys, peer: PeerInfo) {
+        sealer = FrameSealer(key: keys.send)
+        opener = FrameOpener(key: keys.receive)
+        self.peer = peer
+        logger[metadataKey: "mesh.peer"] = "\(peer.name)"
+    }
+
+    private func sendSettings() {
+        let settings = SettingsBody(
+            maxConcurrentStreams: UInt32(config.maxConcurrentStreams),
+            maxBodyLength: UInt32(config.maxBodyLength)
+        )
+        writeSealed(.settings, stream: 0, body: settings.encoded())
+    }
+
+    private func becomeEstablished() {
+        guard phase != .established else { return }
+        phase = .established
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+        guard let context, let peer else { return }
+        logger.debug("connection established", metadata: ["mesh.inbound": "\(inbound)"])
+        startKeepalive(context: context)
+        established.succeed(peer)
+        onEvent(.established(peer: peer.name, remoteAddress: remoteAddress, inbound: inbound))
+        drainQueue()
+    }
+
+    private func handleSealed(_ frame: Frame) {
+        let plaintext: ByteBuffer
+        let type: FrameType
+        do {
+            plaintext = try opener!.open(frame)
+        } catch {
+            fail(ConnectionError(.authenticationFailed, "sealed frame rejected: \(error.message)", cause: error))
+            return
+        }
+        do {
+            type = try frame.header.validated()
+        } catch {
+            fail(ConnectionError(.frameRejected, error.message, cause: error), tellPeer: true)
+            return
+        }
+        let body = Array(plaintext.readableBytesView)[...]
+        let stream = frame.header.streamID
+        do {
+            if phase == .awaitingSettings {
+                guard type == .settings else {
+                    throw ConnectionError(.protocolViolation, "first sealed frame is \(type), expected settings")
+                }
+                try applySettings(body)
+                becomeEstablished()
+                return
+            }
+            switch type {
+            case .settings: try applySettings(body)
+            case .request: try receiveRequest(stream: stream, body: body, oneWay: false)
+            case .message: try receiveRequest(stream: stream, body: body, oneWay: true)
+            case .response: try receiveResponse(stream: stream, body: body)
+            case .cancel: try receiveCancel(stream: stream, body: body)
+            case .ping:
+                let ping = try PingBody(decoding: body)
+                writeSealed(.pong, stream: 0, body: ping.encoded())
+            case .pong:
+                _ = try PingBody(decoding: body)
+                pingSentAt = nil
+            case .goAway: try receiveGoAway(body)
+            case .hello, .welcome, .auth:
+                throw ConnectionError(.protocolViolation, "\(type) frame after the handshake")
+            }
+        } catch let e as ConnectionError {
+            fail(e, tellPeer: true)
+        } catch let e as WireError {
+            fail(ConnectionError(.protocolViolation, "\(type) body rejected: \(e.message)", cause: e), tellPeer: true)
+        } catch {
+            fail(ConnectionError(.protocolViolation, "\(error)"), tellPeer: true)
+        }
+    }
+
+    private func applySettings(_ body: ArraySlice<UInt8>) throws {
+        let s = try SettingsBody(decoding: body)
+        peerMaxConcurrentStreams = max(1, Int(s.maxConcurrentStreams))
+        drainQueue()
+    }
+
+    // MARK: Serving calls
+
+    private func receiveRequest(stream: UInt32, body: ArraySlice<UInt8>, oneWay: Bool) throws {
+        let peerParity: UInt32 = inbound ? 1 : 0
+        guard stream != 0, stream % 2 == peerParity else {
+            throw ConnectionError(.protocolViolation, "stream id \(stream) has the wrong parity for the peer")
+        }
+        guard inboundCalls[stream] == nil else {
+            throw ConnectionError(.protocolViolation, "stream id \(stream) is already in use")
+        }
+        let head = try RequestHead(decoding: body)
+        if draining && stream > highestPeerStreamID {
+            if !oneWay { respond(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down"))) }
+            return
+        }
+        highestPeerStreamID = max(highestPeerStreamID, stream)
+        if inboundCalls.count >= config.maxConcurrentStreams {
+            if !oneWay {
+                respond(stream, ResponseHead(status: RPCStatus(code: .resourceExhausted,
+                    message: "more than \(config.maxConcurrentStreams) concurrent streams")))
+            }
+            return
+        }
+        guard let handler = router.handler(for: head.method) else {
+            logger.debug("unknown method", metadata: ["mesh.method": "\(head.method)"])
+            if !oneWay {
+                respond(stream, ResponseHead(status: RPCStatus(code: .unimplemented, message: "no handler for \(head.method)")))
+            }
+            return
+        }
+        let deadline: MeshInstant? = head.timeoutMicros == 0
+            ? nil : SystemClock().now() + .microseconds(Int64(clamping: head.timeoutMicros))
+        let ctx = ServerContext(
+            peerName: peer?.name ?? "",
+            peerRoles: peer?.roles ?? [],
+            method: head.method,
+            metadata: head.metadata,
+            deadline: deadline
+        )
+        switch handler {
+        case .inline(let run):
+            let result: Result<[UInt8], RPCError>
+            do { result = .success(try run(head.payload[...], ctx)) } catch { result = .failure(error) }
+            if !oneWay { respond(stream, Self.response(result)) } else { logOneWayFailure(result, head.method) }
+        case .async(let run):
+            guard let context else { return }
+            let loop = context.eventLoop
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            var call = InboundCall()
+            if head.timeoutMicros != 0 {
+                call.timer = loop.scheduleTask(in: .microseconds(Int64(clamping: head.timeoutMicros))) {
+                    bound.value.expireInbound(stream, oneWay: oneWay)
+                }
+            }
+            inboundCalls[stream] = call
+            let payload = head.payload
+            let method = head.method
+            inboundCalls[stream]!.task = Task(executorPreference: executor) {
+                let result: Result<[UInt8], RPCError>
+                do throws(RPCError) {
+                    result = .success(try await run(payload[...], ctx))
+                } catch {
+                    result = .failure(error)
+                }
+                if loop.inEventLoop {
+                    bound.value.finishInbound(stream, result, oneWay: oneWay, method: method)
+                } else {
+                    loop.execute { bound.value.finishInbound(stream, result, oneWay: oneWay, method: method) }
+                }
+            }
+        }
+    }
+
+    private static func response(_ result: Result<[UInt8], RPCError>) -> ResponseHead {
+        switch result {
+        case .success(let bytes): ResponseHead(status: .ok, payload: bytes)
+        case .failure(let e): ResponseHead(status: e.status)
+        }
+    }
+
+    private func logOneWayFailure(_ result: Result<[UInt8], RPCError>, _ method: String) {
+        if case .failure(let e) = result {
+            logger.warning("one-way message handler failed", metadata: ["mesh.method": "\(method)", "error": "\(e)"])
+        }
+    }
+
+    private func finishInbound(_ stream: UInt32, _ result: Result<[UInt8], RPCError>, oneWay: Bool, method: String) {
+        guard let call = inboundCalls.removeValue(forKey: stream) else { return }  // cancelled or expired
+        call.timer?.cancel()
+        if oneWay { logOneWayFailure(result, method) } else { respond(stream, Self.response(result)) }
+        scheduleFlush()
+        resumeReadsIfPossible()
+        closeIfDrained()
+    }
+
+    private func expireInbound(_ stream: UInt32, oneWay: Bool) {
+        guard let call = inboundCalls.removeValue(forKey: stream) else { return }
+        call.task?.cancel()
+        if !oneWay {
+            respond(stream, ResponseHead(status: RPCStatus(code: .deadlineExceeded, message: "the caller's deadline passed")))
+            scheduleFlush()
+        }
+        resumeReadsIfPossible()
+        closeIfDrained()
+    }
+
+    private func receiveCancel(stream: UInt32, body: ArraySlice<UInt8>) throws {
+        let cancel = try CancelBody(decoding: body)
+        guard let call = inboundCalls.removeValue(forKey: stream) else { return }  // already answered
+        logger.debug("call cancelled by peer", metadata: ["mesh.stream": "\(stream)", "reason": "\(cancel.reason)"])
+        call.timer?.cancel()
+        call.task?.cancel()
+        resumeReadsIfPossible()
+        closeIfDrained()
+    }
+
+    private func respond(_ stream: UInt32, _ response: ResponseHead) {
+        writeSealed(.response, stream: stream, body: response.encoded())
+    }
+
+    // MARK: Making calls
+
+    /// Starts a call. Runs on the event loop; `call.complete` is invoked exactly once.
+    func startCall(_ call: PendingCall) {
+        if cancelledBeforeStart.remove(call.callID) != nil {
+            call.complete(.failure(RPCError(.cancelled, "the call was cancelled before it started")))
+            return
+        }
+        if let refusal = refusalForNewCalls() {
+            call.complete(.failure(refusal))
+            return
+        }
+        if let deadline = call.deadline, let context {
+            if deadline <= .now() {
+                call.complete(.failure(RPCError(.deadlineExceeded, "the deadline passed before the call was sent")))
+                return
+            }
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let id = call.callID
+            call.timer = context.eventLoop.scheduleTask(deadline: deadline) {
+                bound.value.expireCall(id)
+            }
+        }
+        calls[call.callID] = call
+        if canSendNow {
+            send(call)
+            scheduleFlush()
+        } else if queue.count >= config.maxQueuedCalls {
+            calls[call.callID] = nil
+            call.complete(.failure(RPCError(.resourceExhausted,
+                "\(config.maxQueuedCalls) calls already queued on the connection to \(peer?.name ?? remoteAddress)")))
+        } else {
+            queue.append(call)
+        }
+    }
+
+    private func refusalForNewCalls() -> RPCError? {
+        if phase == .closed {
+            return RPCError(.unavailable, "connection to \(peer?.name ?? remoteAddress) is closed", cause: closeError)
+        }
+        if draining || peerDraining {
+            return RPCError(.unavailable, "connection to \(peer?.name ?? remoteAddress) is going away")
+        }
+        return nil
+    }
+
+    private var canSendNow: Bool {
+        phase == .established && queue.isEmpty && streams.count < peerMaxConcurrentStreams
+            && (context?.channel.isWritable ?? false)
+    }
+
+    private func send(_ call: PendingCall) {
+        var head = call.head
+        if let deadline = call.deadline {
+            let remaining = (deadline - .now()).nanoseconds / 1000
+            guard remaining > 0 else {
+                calls[call.callID] = nil
+                call.complete(.failure(RPCError(.deadlineExceeded, "the deadline passed while the call was queued")))
+                return
+            }
+            head.timeoutMicros = UInt64(remaining)
+        }
+        let stream = nextStreamID
+        nextStreamID &+= 2
+        call.streamID = stream
+        if call.oneWay {
+            calls[call.callID] = nil
+            writeSealed(.message, stream: stream, body: head.encoded())
+            call.complete(.success(ResponseHead(status: .ok)))
+        } else {
+            streams[stream] = call
+            writeSealed(.request, stream: stream, body: head.encoded())
+        }
+    }
+
+    private func drainQueue() {
+        var sent = false
+        while phase == .established, !draining, !peerDraining, let next = queue.first,
+            streams.count < peerMaxConcurrentStreams, context?.channel.isWritable ?? false
+        {
+            queue.removeFirst()
+            guard calls[next.callID] != nil else { continue }  // expired or cancelled while queued
+            send(next)
+            sent = true
+        }
+        if sent { scheduleFlush() }
+    }
+
+    /// The caller cancelled: fail the call now and tell the peer to stop working on it.
+    func cancelCall(_ callID: UInt64) {
+        guard let call = calls.removeValue(forKey: callID) else {
+            cancelledBeforeStart.insert(callID)
+            return
+        }
+        abandon(call, reason: "cancelled by the caller")
+        call.complete(.failure(RPCError(.cancelled, "the call was cancelled")))
+    }
+
+    private func expireCall(_ callID: UInt64) {
+        guard let call = calls.removeValue(forKey: callID) else { return }
+        abandon(call, reason: "deadline exceeded")
+        call.complete(.failure(RPCError(.deadlineExceeded, "no response from \(peer?.name ?? remoteAddress) before the deadline")))
+    }
+
+    private func abandon(_ call: PendingCall, reason: String) {
+        if call.streamID != 0, streams.removeValue(forKey: call.streamID) != nil, phase == .established {
+            writeSealed(.cancel, stream: call.streamID, body: CancelBody(reason: reason).encoded())
+            scheduleFlush()
+            drainQueue()
+        }
+        closeIfDrained()
+    }
+
+    private func receiveResponse(stream: UInt32, body: ArraySlice<UInt8>) throws {
+        let response = try ResponseHead(decoding: body)
+        guard let call = streams.removeValue(forKey: stream) else {
+            // The call was cancelled or timed out here first; the peer's answer crossed our cancel.
+            logger.trace("late response discarded", metadata: ["mesh.stream": "\(stream)"])
+            return
+        }
+        calls[call.callID] = nil
+        call.complete(.success(response))
+        drainQueue()
+        closeIfDrained()
+    }
+
+    // MARK: Keepalive
+
+    private func startKeepalive(context: ChannelHandlerContext) {
+        let interval = TimeAmount.nanoseconds(config.keepaliveInterval.nanoseconds)
+        let timeout = TimeAmount.nanoseconds(config.keepaliveTimeout.nanoseconds)
+        let check = TimeAmount.nanoseconds(max(min(interval.nanoseconds, timeout.nanoseconds) / 4, 1_000_000))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        keepaliveTask = context.eventLoop.scheduleRepeatedTask(initialDelay: check, delay: check) { _ in
+            bound.value.keepaliveTick(interval: interval, timeout: timeout)
+        }
+    }
+
+    private func keepaliveTick(interval: TimeAmount, timeout: TimeAmount) {
+        guard phase == .established else { return }
+        let now = NIODeadline.now()
+        if let sent = pingSentAt {
+            if now - sent > timeout {
+                fail(ConnectionError(.keepaliveTimeout, "no pong within \(config.keepaliveTimeout)"))
+            }
+        } else if now - lastReadAt > interval {
+            pingSentAt = now
+            writeSealed(.ping, stream: 0, body: PingBody(opaque: UInt64(now.uptimeNanoseconds)).encoded())
+            scheduleFlush()
+        }
+    }
+
+    // MARK: Go-away
+
+    /// Starts a graceful shutdown: tell the peer, answer what was accepted, then close.
+    func beginShutdown(grace: MeshDuration) {
+        guard phase != .closed, !draining, let context else { return }
+        draining = true
+        flags.markGoingAway()
+        if phase == .established {
+            let body = GoAwayBody(
+                lastStreamID: highestPeerStreamID,
+                status: RPCStatus(code: .unavailable, message: "node is shutting down")
+            )
+            writeSealed(.goAway, stream: 0, body: body.encoded())
+            flushNow()
+        }
+        for call in queue { calls[call.callID] = nil; call.complete(.failure(RPCError(.unavailable, "node is shutting down"))) }
+        queue.removeAll()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        drainTimer = context.eventLoop.scheduleTask(in: .nanoseconds(grace.nanoseconds)) {
+            bound.value.fail(ConnectionError(.shutdown, "in-flight calls did not finish within the shutdown grace period"))
+        }
+        closeIfDrained()
+    }
+
+    private func receiveGoAway(_ body: ArraySlice<UInt8>) throws {
+        let goAway = try GoAwayBody(decoding: body)
+        logger.info("peer is going away", metadata: ["reason": "\(goAway.status)"])
+        peerDraining = true
+        flags.markGoingAway()
+        // Our calls above the peer's last accepted stream were not seen: they may be retried elsewhere.
+        for (stream, call) in streams where stream > goAway.lastStreamID && stream % 2 == (inbound ? 0 : 1) {
+            streams[stream] = nil
+            calls[call.callID] = nil
+            call.complete(.failure(RPCError(.unavailable, "peer is going away: \(goAway.status)")))
+        }
+        for call in queue {
+            calls[call.callID] = nil
+            call.complete(.failure(RPCError(.unavailable, "peer is going away: \(goAway.status)")))
+        }
+        queue.removeAll()
+        closeIfDrained()
+    }
+
+    private func closeIfDrained() {
+        guard draining || peerDraining, phase != .closed, inboundCalls.isEmpty, streams.isEmpty, let context else { return }
+        finish(error: nil, context: context, closeChannel: true, failCallsWith: nil)
+    }
+
+    // MARK: Failing and closing
+
+    /// Closes the connection because of `error`; logs it and fails every pending call.
+    func fail(_ error: ConnectionError, tellPeer: Bool = false) {
+        guard phase != .closed, let context else { return }
+        if tellPeer {
+            let body = GoAwayBody(lastStreamID: highestPeerStreamID,
+                                  status: RPCStatus(code: .unavailable, message: error.description))
+            if sealer != nil, phase == .established || phase == .awaitingSettings {
+                writeSealed(.goAway, stream: 0, body: body.encoded())
+            } else {
+                writePlain(.goAway, body: body.encoded())
+            }
+            flushNow()
+        }
+        finish(error: error, context: context, closeChannel: true, failCallsWith: error)
+    }
+
+    /// A handshake refusal: tell the peer why in a plaintext goAway (it cannot read sealed frames yet).
+    private func refuse(_ error: ConnectionError, tellPeer: Bool) {
+        guard phase != .closed, let context else { return }
+        if tellPeer {
+            let body = GoAwayBody(lastStreamID: 0, status: RPCStatus(code: .unauthenticated, message: error.message))
+            writePlain(.goAway, body: body.encoded())
+            flushNow()
+        }
+        finish(error: error, context: context, closeChannel: true, failCallsWith: error)
+    }
+
+    private func finish(error: ConnectionError?, context: ChannelHandlerContext, closeChannel: Bool, failCallsWith: ConnectionError?) {
+        guard phase != .closed else { return }
+        phase = .closed
+        flags.markGoingAway()
+        closeError = error
+        handshakeTimer?.cancel()
+        keepaliveTask?.cancel()
+        drainTimer?.cancel()
+        if let error {
+            logger.warning("connection closed: \(error)", metadata: ["mesh.inbound": "\(inbound)"])
+        } else {
+            logger.debug("connection closed")
+        }
+        let reason = failCallsWith ?? ConnectionError(.shutdown, "connection closed")
+        let pending = Array(calls.values)
+        calls.removeAll()
+        streams.removeAll()
+        queue.removeAll()
+        for call in pending {
+            call.complete(.failure(RPCError(.unavailable, "connection to \(peer?.name ?? remoteAddress) closed: \(reason)", cause: reason)))
+        }
+        for (_, call) in inboundCalls {
+            call.timer?.cancel()
+            call.task?.cancel()
+        }
+        inboundCalls.removeAll()
+        established.fail(error ?? ConnectionError(.shutdown, "connection closed"))
+        onEvent(.closed(peer: peer?.name, remoteAddress: remoteAddress, inbound: inbound, error: error))
+        if closeChannel {
+            flushIfNeeded()  // a final response or goAway still goes out
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Writing frames
+
+    private func writePlain(_ type: FrameType, body: [UInt8]) {
+        guard let context else { return }
+        var out = context.channel.allocator.buffer(capacity: FrameHeader.prefixAndHeaderSize + body.count)
+        Frame.writePrefixAndHeader(FrameHeader(type: type, streamID: 0), bodyLength: body.count, into: &out)
+        out.writeBytes(body)
+        context.write(wrapOutboundOut(out), promise: nil)
+        needsFlush = true
+    }
+
+    private func writeSealed(_ type: FrameType, stream: UInt32, body: [UInt8]) {
+        guard let context, sealer != nil else { return }
+        var out = context.channel.allocator.buffer(capacity: FrameHeader.prefixAndHeaderSize + body.count + 16)
+        let plaintext = context.channel.allocator.buffer(bytes: body)
+        do {
+            try sealer!.seal(header: FrameHeader(type: type, streamID: stream), plaintext: plaintext, into: &out)
+        } catch {
+            fail(ConnectionError(.io, "cannot seal frame: \(error.message)", cause: error))
+            return
+        }
+        context.write(wrapOutboundOut(out), promise: nil)
+        needsFlush = true
+    }
+
+    private func flushIfNeeded() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    private func flushNow() {
+        needsFlush = true
+        flushIfNeeded()
+    }
+
+    /// Flushes once after the event loop's current batch of tasks, so calls started together share a syscall.
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            bound.value.flushScheduled = false
+            bound.value.flushIfNeeded()
+        }
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        if let ip = address.ipAddress, let port = address.port {
+            return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+        }
+        return "\(address)"
+    }
+}

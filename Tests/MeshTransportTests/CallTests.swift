@@ -1,0 +1,146 @@
+import MeshCore
+import MeshCrypto
+import MeshRPC
+import MeshTransport
+import MeshWire
+import NIOCore
+import Testing
+
+@Suite("Calls over a real loopback connection")
+struct CallTests {
+    @Test func typedEchoBothKindsOfHandler() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
+            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
+            let address = try await server.listen(on: loopback())
+            let connection = try await client.connection(to: address)
+            #expect(connection.peer.name == "server-1")
+            let a = try await connection.call(Echo.inline, RawMessage([1, 2, 3]))
+            let b = try await connection.call(Echo.async, RawMessage(Array(repeating: 7, count: 4096)))
+            #expect(a.bytes == [1, 2, 3])
+            #expect(b.bytes == Array(repeating: 7, count: 4096))
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
+    @Test func manyConcurrentCallsShareOneConnection() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
+            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
+            let address = try await server.listen(on: loopback())
+            let results = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { tasks in
+                for i in 0..<500 {
+                    tasks.addTask {
+                        let payload = withUnsafeBytes(of: UInt32(i).bigEndian) { Array($0) }
+                        let m = i % 2 == 0 ? Echo.inline : Echo.async
+                        return (i, try await client.call(m, RawMessage(payload), at: address).bytes)
+                    }
+                }
+                var out: [Int: [UInt8]] = [:]
+                for try await (i, bytes) in tasks { out[i] = bytes }
+                return out
+            }
+            #expect(results.count == 500)
+            for (i, bytes) in results {
+                #expect(bytes == withUnsafeBytes(of: UInt32(i).bigEndian) { Array($0) })
+            }
+            #expect(client.connections.count == 1)
+            #expect(server.connections.count == 1)
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
+    @Test func statusesAndUnknownMethods() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
+            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
+            let address = try await server.listen(on: loopback())
+            let c = try await client.connection(to: address)
+            let failed = await #expect(throws: RPCError.self) { try await c.call(Echo.fail, RawMessage([])) }
+            #expect(failed?.code == .failedPrecondition)
+            #expect(failed?.message == "refused for client-1")
+            let missing = MethodDescriptor<RawMessage, RawMessage>(service: "nope", method: "Nothing")
+            let unknown = await #expect(throws: RPCError.self) { try await c.call(missing, RawMessage([])) }
+            #expect(unknown?.code == .unimplemented)
+            // The connection survives both.
+            #expect(try await c.call(Echo.inline, RawMessage([9])).bytes == [9])
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
+    @Test func deadlineIsEnforcedOnBothEnds() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let cancelled = Counter()
+            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(cancelled: cancelled), group: group, logger: testLogger)
+            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
+            let address = try await server.listen(on: loopback())
+            let c = try await client.connection(to: address)
+            let start = ContinuousClock.now
+            let e = await #expect(throws: RPCError.self) {
+                try await c.call(Echo.slow, Echo.slowRequest(ms: 5000), options: CallOptions(timeout: .milliseconds(200)))
+            }
+            #expect(e?.code == .deadlineExceeded)
+            #expect(ContinuousClock.now - start < .seconds(4))
+            // The server stopped the handler too (its own timer or the cancel frame).
+            for _ in 0..<100 where cancelled.count == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(cancelled.count == 1)
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
+    @Test func cancellingTheCallerStopsTheServerHandler() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let started = Counter()
+            let cancelled = Counter()
+            let server = MeshTransport(identity: cluster.identity("server-1"),
+                                       router: Echo.router(started: started, cancelled: cancelled), group: group, logger: testLogger)
+            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
+            let address = try await server.listen(on: loopback())
+            let c = try await client.connection(to: address)
+            let task = Task { try await c.call(Echo.slow, Echo.slowRequest(ms: 10_000), options: CallOptions(timeout: nil)) }
+            for _ in 0..<200 where started.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            task.cancel()
+            let result = await task.result
+            guard case .failure(let error as RPCError) = result else {
+                Issue.record("expected a cancelled RPCError, got \(result)")
+                return
+            }
+            #expect(error.code == .cancelled)
+            for _ in 0..<200 where cancelled.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(cancelled.count == 1)
+            #expect(try await c.call(Echo.inline, RawMessage([1])).bytes == [1])
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
+    @Test func gracefulShutdownLetsInFlightCallsFinish() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let started = Counter()
+            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(started: started),
+                                       group: group, logger: testLogger)
+            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
+            let address = try await server.listen(on: loopback())
+            let c = try await client.connection(to: address)
+            let inFlight = Task { try await c.call(Echo.slow, Echo.slowRequest(ms: 300)) }
+            for _ in 0..<200 where started.count == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            await server.shutdown()
+            // The call accepted before shutdown completed normally.
+            #expect(try await inFlight.value.bytes == Echo.slowRequest(ms: 300).bytes)
+            // New calls fail with unavailable.
+            let e = await #expect(throws: RPCError.self) { try await c.call(Echo.inline, RawMessage([1])) }
+            #expect(e?.code == .unavailable)
+            await client.shutdown()
+        }
+    }
+}
