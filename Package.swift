@@ -9,6 +9,7 @@ let nio: [Target.Dependency] = [
 ]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // C: libsodium from the system (apt: libsodium-dev).
@@ -62,12 +64,12 @@ let package = Package(
             name: "MeshNode",
             dependencies: [
                 "MeshCore", "MeshWire", "MeshCrypto", "MeshRPC", "MeshTransport", "MeshMembership",
-                "MeshResilience", "MeshLog", logging, metrics,
+                "MeshResilience", "MeshLog", logging, metrics, lifecycle,
             ] + nio
         ),
 
         // Executables.
-        .executableTarget(name: "meshnode", dependencies: ["MeshNode", argumentParser, logging]),
+        .executableTarget(name: "meshnode", dependencies: ["MeshNode", argumentParser, logging, lifecycle]),
         .executableTarget(
             name: "meshprobe",
             dependencies: ["MeshNode", argumentParser, logging],

@@ -12,7 +12,7 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
     public init(_ c: Code, _ m: String) { code = c; message = m }
     public var description: String { message }
 }
-public struct SigningKeyPair: Sendable { public let publicKey: [UInt8]; public static func generate() -> SigningKeyPair { .init(publicKey: []) } }
+public struct SigningKeyPair: Sendable { public let publicKey: [UInt8]; public init(seed: [UInt8]) throws(CryptoError) { publicKey = seed }; init(publicKey: [UInt8]) { self.publicKey = publicKey }; public static func generate() -> SigningKeyPair { .init(publicKey: []) } }
 public struct NodeCertificate: Sendable, Hashable { public var name: String; public var roles: [String] }
 public struct ClusterTrust: Sendable, Hashable {}
 public struct ClusterCA: Sendable { public init(clusterName: String, keyPair: SigningKeyPair) {} }

@@ -1,1 +1,0 @@
-// MeshNode — see README.md#architecture

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Logging
+import MeshNode
+import MeshTransport
+import ServiceLifecycle
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one node until SIGTERM or SIGINT (which drain in-flight calls first)."
+    )
+
+    @Option(help: "The node's stable name, e.g. inventory-1. Must match the name in its certificate.")
+    var name: String
+
+    @Option(help: "Address to accept peers on, HOST:PORT (IPv6 as [::1]:PORT).")
+    var listen: String = "127.0.0.1:7400"
+
+    @Option(name: .customLong("seed"), help: "A node to join through, HOST:PORT. Repeatable. A node that is its own only seed starts a cluster.")
+    var seeds: [String] = []
+
+    @Option(help: "Directory for the node's durable state (event logs, cursors). Created if missing.")
+    var dataDir: String = "./mesh-data"
+
+    @Option(help: "Comma-separated roles (used for the development certificate).")
+    var roles: String = ""
+
+    @Option(help: "Cluster trust file (from `meshnode ca create`). Without --trust/--cert/--key the built-in INSECURE development CA is used.")
+    var trust: String?
+
+    @Option(help: "This node's certificate file (from `meshnode cert issue`).")
+    var cert: String?
+
+    @Option(help: "This node's private key file (from `meshnode cert issue`).")
+    var key: String?
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard HostPort(listen) != nil else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
+        for s in seeds where HostPort(s) == nil { throw ValidationError("--seed '\(s)' is not HOST:PORT") }
+        let given = [trust, cert, key].compactMap { $0 }.count
+        guard given == 0 || given == 3 else { throw ValidationError("give all of --trust, --cert and --key, or none") }
+    }
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "meshnode")
+        let identity: IdentitySource
+        if let trust, let cert, let key {
+            identity = .files(trust: trust, certificate: cert, key: key)
+        } else {
+            identity = .development
+        }
+        let configuration = NodeConfiguration(
+            name: name,
+            listen: HostPort(listen)!,
+            seeds: seeds.compactMap(HostPort.init),
+            dataDirectory: dataDir,
+            identity: identity,
+            roles: roles.split(separator: ",").map(String.init)
+        )
+        let node = try MeshNodeRuntime(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
