@@ -1,8 +1,8 @@
 import MeshCrypto
 
 /// Turns an `IdentitySource` into a `NodeIdentity`, checking that the certificate names this node.
-enum IdentityLoader {
-    static func load(_ source: IdentitySource, name: String, roles: [String]) throws -> NodeIdentity {
+public enum IdentityLoader {
+    public static func load(_ source: IdentitySource, name: String, roles: [String]) throws -> NodeIdentity {
         switch source {
         case .development:
             return DevelopmentIdentity.identity(name: name, roles: roles)
