@@ -32,8 +32,10 @@ public final class MeshNodeRuntime: Service, Sendable {
         services: ServiceRouter = ServiceRouter(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
+        onListening: @escaping @Sendable (HostPort) -> Void = { _ in },
         onConnectionEvent: @escaping @Sendable (ConnectionEvent) -> Void = { _ in }
     ) throws {
+        self.onListening = onListening
         self.configuration = configuration
         var nodeLogger = logger
         nodeLogger[metadataKey: "mesh.node"] = "\(configuration.name)"
@@ -78,6 +80,7 @@ public final class MeshNodeRuntime: Service, Sendable {
     }
 
     private let router: ServiceRouter
+    private let onListening: @Sendable (HostPort) -> Void
 
     /// The address the node listens on, once it does.
     public func boundAddress() async -> HostPort {
@@ -116,6 +119,7 @@ public final class MeshNodeRuntime: Service, Sendable {
         }
         for w in waiters { w.resume(returning: bound) }
         logger.info("node started", metadata: ["mesh.listen": "\(bound)", "mesh.seeds": "\(configuration.seeds)"])
+        onListening(bound)
         await withDiscardingTaskGroup { group in
             group.addTask { await self.keepSeedsConnected(self: bound) }
             try? await gracefulShutdown()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import MeshNode
 import MeshTransport
@@ -13,7 +14,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The node's stable name, e.g. inventory-1. Must match the name in its certificate.")
     var name: String
 
-    @Option(help: "Address to accept peers on, HOST:PORT (IPv6 as [::1]:PORT).")
+    @Option(help: "Address to accept peers on, HOST:PORT (IPv6 as [::1]:PORT; port 0 picks a free port, printed as `listening HOST:PORT` on stdout).")
     var listen: String = "127.0.0.1:7400"
 
     @Option(name: .customLong("seed"), help: "A node to join through, HOST:PORT. Repeatable. A node that is its own only seed starts a cluster.")
@@ -59,7 +60,10 @@ struct RunCommand: AsyncParsableCommand {
             identity: identity,
             roles: roles.split(separator: ",").map(String.init)
         )
-        let node = try MeshNodeRuntime(configuration: configuration, logger: logger)
+        let node = try MeshNodeRuntime(configuration: configuration, logger: logger, onListening: { address in
+            // A machine-readable readiness line on stdout (tests and scripts wait for it).
+            FileHandle.standardOutput.write(Data("listening \(address)\n".utf8))
+        })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
