@@ -183,6 +183,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             if draining || peerDraining {
                 error = ConnectionError(.peerWentAway, "connection closed after go-away")
                 finish(error: nil, context: context, closeChannel: false, failCallsWith: error)
+            } else if let partial = cumulation, partial.readableBytes > 0 {
+                let expected = partial.getInteger(at: partial.readerIndex, as: UInt32.self).map { " of \(Int($0) + 4)" } ?? ""
+                error = ConnectionError(
+                    .frameRejected,
+                    "truncated frame: connection closed after \(partial.readableBytes)\(expected) bytes of a frame"
+                )
+                finish(error: error, context: context, closeChannel: false, failCallsWith: error)
             } else {
                 let during = peer == nil ? " during the handshake" : ""
                 error = ConnectionError(.closedByPeer, "peer closed the connection\(during)")

@@ -89,4 +89,6 @@ let testLogger: Logger = {
     return l
 }()
 
+extension HostPort: HostPortLike {}
+
 func loopback(_ port: Int = 0) -> HostPort { HostPort(host: "127.0.0.1", port: port) }

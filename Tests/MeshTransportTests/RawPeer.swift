@@ -1,0 +1,117 @@
+import Glibc
+import MeshCore
+import MeshCrypto
+import MeshWire
+import NIOCore
+
+/// A deliberately misbehaving peer: a blocking TCP socket that writes exactly the bytes a test
+/// gives it, so bad input reaches a real server over a real connection.
+final class RawPeer {
+    let fd: Int32
+    private var received = ByteBuffer()
+    private var sealer: FrameSealer?
+    private var opener: FrameOpener?
+
+    init(connectingTo address: HostPortLike) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RawPeerError("socket() failed") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(address.port).bigEndian)
+        inet_pton(AF_INET, address.host, &addr.sin_addr)
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw RawPeerError("connect() failed: errno \(errno)")
+        }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }  // the server may already have closed: that is what some tests expect
+            offset += n
+        }
+    }
+
+    func send(_ buffer: ByteBuffer) { send(Array(buffer.readableBytesView)) }
+
+    /// Half-closes the write side (the server sees EOF).
+    func finishWriting() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Reads until the server closes the connection (or 5 s pass); returns what arrived.
+    func readUntilClosed() -> (bytes: [UInt8], closed: Bool) {
+        var all: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { all += chunk[0..<n]; continue }
+            return (all, n == 0 || errno == ECONNRESET)
+        }
+    }
+
+    /// Reads one frame.
+    func readFrame() throws -> Frame {
+        let decoder = FrameDecoder()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            if let f = try decoder.decode(buffer: &received) { return f }
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { throw RawPeerError("connection closed while waiting for a frame") }
+            received.writeBytes(chunk[0..<n])
+        }
+    }
+
+    static func plainFrame(_ type: FrameType, body: [UInt8], stream: UInt32 = 0) -> [UInt8] {
+        var b = ByteBuffer()
+        Frame(header: FrameHeader(type: type, streamID: stream), body: ByteBuffer(bytes: body)).write(into: &b)
+        return Array(b.readableBytesView)
+    }
+
+    /// Runs a correct client handshake; afterwards `seal` produces valid frames and `openNext` reads them.
+    func handshake(as identity: NodeIdentity, now: WallTime) throws -> PeerInfo {
+        var hs = ClientHandshake(identity: identity, now: now)
+        send(Self.plainFrame(.hello, body: hs.hello()))
+        let welcome = try readFrame()
+        guard welcome.header.type == .welcome else { throw RawPeerError("expected welcome, got \(welcome.header)") }
+        let (auth, keys, peer) = try hs.receiveWelcome(Array(welcome.body.readableBytesView)[...])
+        send(Self.plainFrame(.auth, body: auth))
+        sealer = FrameSealer(key: keys.send)
+        opener = FrameOpener(key: keys.receive)
+        send(try seal(.settings, body: SettingsBody(maxConcurrentStreams: 16, maxBodyLength: 1 << 20).encoded()))
+        let settings = try openNext()
+        guard settings.0.type == .settings else { throw RawPeerError("expected settings, got \(settings.0)") }
+        return peer
+    }
+
+    func seal(_ type: FrameType, body: [UInt8], stream: UInt32 = 0, version: UInt8 = 1, rawType: UInt8? = nil) throws -> [UInt8] {
+        var out = ByteBuffer()
+        let header = FrameHeader(version: version, rawType: rawType ?? type.rawValue, flags: 0, streamID: stream)
+        try sealer!.seal(header: header, plaintext: ByteBuffer(bytes: body), into: &out)
+        return Array(out.readableBytesView)
+    }
+
+    func openNext() throws -> (FrameHeader, [UInt8]) {
+        let f = try readFrame()
+        let plain = try opener!.open(f)
+        return (f.header, Array(plain.readableBytesView))
+    }
+}
+
+/// Anything with a host and a port (HostPort in the tests).
+protocol HostPortLike {
+    var host: String { get }
+    var port: Int { get }
+}
+
+struct RawPeerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
