@@ -47,9 +47,10 @@ final class PendingCall {
 /// - before `established`, only plaintext handshake frames (and a plaintext goAway) are legal;
 ///   after it, every frame is sealed and opened with a per-direction counter;
 /// - each `PendingCall` completes exactly once; each inbound stream gets at most one response;
-/// - reads pause only while `maxConcurrentStreams` inbound calls are running, never because our own
-///   writes are blocked (that would let two peers deadlock); new outgoing calls wait while the
-///   socket is unwritable, so memory stays bounded by the stream and queue limits.
+/// - reads never pause (two peers that both stopped reading while their writes were blocked could
+///   deadlock); instead an inbound stream counts against `maxConcurrentStreams` until its response
+///   has reached the socket, and a peer that opens more streams than our settings allow is cut off.
+///   New outgoing calls wait while the socket is unwritable. Memory is bounded by those limits.
 final class MeshConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Never
@@ -67,6 +68,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     private struct InboundCall {
         var task: Task<Void, Never>?
         var timer: Scheduled<Void>?
+        /// The response is written and on its way to the socket; the stream still counts against the limit.
+        var answered = false
     }
 
     // Fixed at creation.
@@ -107,7 +110,6 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     // Incoming calls.
     private var inboundCalls: [UInt32: InboundCall] = [:]
     private var highestPeerStreamID: UInt32 = 0
-    private var readHeld = false
     private var executor: EventLoopTaskExecutor?
 
     // Writes and shutdown.
@@ -201,20 +203,6 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         fail(ConnectionError(.io, "socket error", cause: error))
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if inboundCalls.count >= config.maxConcurrentStreams {
-            readHeld = true
-        } else {
-            context.read()
-        }
-    }
-
-    private func resumeReadsIfPossible() {
-        guard readHeld, inboundCalls.count < config.maxConcurrentStreams, let context else { return }
-        readHeld = false
-        context.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -408,21 +396,25 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
         let head = try RequestHead(decoding: body)
         if draining && stream > highestPeerStreamID {
-            if !oneWay { respond(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down"))) }
+            if !oneWay { answer(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down"))) }
             return
         }
         highestPeerStreamID = max(highestPeerStreamID, stream)
+        // A stream counts until its response reaches the socket, so a peer that stops reading cannot
+        // make us buffer more than maxConcurrentStreams responses: past that it breaks the settings.
         if inboundCalls.count >= config.maxConcurrentStreams {
-            if !oneWay {
-                respond(stream, ResponseHead(status: RPCStatus(code: .resourceExhausted,
-                    message: "more than \(config.maxConcurrentStreams) concurrent streams")))
+            if oneWay {
+                logger.warning("one-way message dropped: \(config.maxConcurrentStreams) calls already running",
+                               metadata: ["mesh.method": "\(head.method)"])
+                return
             }
-            return
+            throw ConnectionError(.protocolViolation,
+                                  "peer exceeded maxConcurrentStreams (\(config.maxConcurrentStreams)) from our settings")
         }
         guard let handler = router.handler(for: head.method) else {
             logger.debug("unknown method", metadata: ["mesh.method": "\(head.method)"])
             if !oneWay {
-                respond(stream, ResponseHead(status: RPCStatus(code: .unimplemented, message: "no handler for \(head.method)")))
+                answer(stream, ResponseHead(status: RPCStatus(code: .unimplemented, message: "no handler for \(head.method)")))
             }
             return
         }
@@ -439,7 +431,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         case .inline(let run):
             let result: Result<[UInt8], RPCError>
             do { result = .success(try run(head.payload[...], ctx)) } catch { result = .failure(error) }
-            if !oneWay { respond(stream, Self.response(result)) } else { logOneWayFailure(result, head.method) }
+            if !oneWay { answer(stream, Self.response(result)) } else { logOneWayFailure(result, head.method) }
         case .async(let run):
             guard let context else { return }
             let loop = context.eventLoop
@@ -482,38 +474,60 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// The call's handler returned (unless it was cancelled or expired first).
     private func finishInbound(_ stream: UInt32, _ result: Result<[UInt8], RPCError>, oneWay: Bool, method: String) {
-        guard let call = inboundCalls.removeValue(forKey: stream) else { return }  // cancelled or expired
+        guard let call = inboundCalls[stream], !call.answered else { return }  // cancelled or expired
         call.timer?.cancel()
-        if oneWay { logOneWayFailure(result, method) } else { respond(stream, Self.response(result)) }
+        if oneWay {
+            inboundCalls[stream] = nil
+            logOneWayFailure(result, method)
+            closeIfDrained()
+        } else {
+            answer(stream, Self.response(result))
+        }
         scheduleFlush()
-        resumeReadsIfPossible()
-        closeIfDrained()
     }
 
     private func expireInbound(_ stream: UInt32, oneWay: Bool) {
-        guard let call = inboundCalls.removeValue(forKey: stream) else { return }
+        guard let call = inboundCalls[stream], !call.answered else { return }
         call.task?.cancel()
-        if !oneWay {
-            respond(stream, ResponseHead(status: RPCStatus(code: .deadlineExceeded, message: "the caller's deadline passed")))
+        if oneWay {
+            inboundCalls[stream] = nil
+            closeIfDrained()
+        } else {
+            answer(stream, ResponseHead(status: RPCStatus(code: .deadlineExceeded, message: "the caller's deadline passed")))
             scheduleFlush()
         }
-        resumeReadsIfPossible()
-        closeIfDrained()
     }
 
     private func receiveCancel(stream: UInt32, body: ArraySlice<UInt8>) throws {
         let cancel = try CancelBody(decoding: body)
-        guard let call = inboundCalls.removeValue(forKey: stream) else { return }  // already answered
+        guard let call = inboundCalls[stream], !call.answered else { return }  // already answered
+        inboundCalls[stream] = nil
         logger.debug("call cancelled by peer", metadata: ["mesh.stream": "\(stream)", "reason": "\(cancel.reason)"])
         call.timer?.cancel()
         call.task?.cancel()
-        resumeReadsIfPossible()
         closeIfDrained()
     }
 
-    private func respond(_ stream: UInt32, _ response: ResponseHead) {
-        writeSealed(.response, stream: stream, body: response.encoded())
+    /// Writes the one response of an inbound stream; the stream is released once the bytes reach the socket.
+    private func answer(_ stream: UInt32, _ response: ResponseHead) {
+        guard let context else { return }
+        var call = inboundCalls[stream] ?? InboundCall()
+        call.timer?.cancel()
+        call.timer = nil
+        call.task = nil
+        call.answered = true
+        inboundCalls[stream] = call
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in bound.value.responseWritten(stream) }
+        writeSealed(.response, stream: stream, body: response.encoded(), promise: written)
+    }
+
+    private func responseWritten(_ stream: UInt32) {
+        guard phase != .closed, inboundCalls.removeValue(forKey: stream) != nil else { return }
+        closeIfDrained()
     }
 
     // MARK: Making calls
@@ -790,17 +804,21 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
     }
 
-    private func writeSealed(_ type: FrameType, stream: UInt32, body: [UInt8]) {
-        guard let context, sealer != nil else { return }
+    private func writeSealed(_ type: FrameType, stream: UInt32, body: [UInt8], promise: EventLoopPromise<Void>? = nil) {
+        guard let context, sealer != nil else {
+            promise?.fail(ConnectionError(.shutdown, "connection closed"))
+            return
+        }
         var out = context.channel.allocator.buffer(capacity: FrameHeader.prefixAndHeaderSize + body.count + 16)
         let plaintext = context.channel.allocator.buffer(bytes: body)
         do {
             try sealer!.seal(header: FrameHeader(type: type, streamID: stream), plaintext: plaintext, into: &out)
         } catch {
+            promise?.fail(error)
             fail(ConnectionError(.io, "cannot seal frame: \(error.message)", cause: error))
             return
         }
-        context.write(wrapOutboundOut(out), promise: nil)
+        context.write(wrapOutboundOut(out), promise: promise)
         needsFlush = true
     }
 
