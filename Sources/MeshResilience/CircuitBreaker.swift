@@ -73,16 +73,18 @@ public struct CircuitBreaker: Sendable {
     /// A closed breaker with `configuration`, which is validated first.
     public init(configuration: Configuration, now: MeshInstant = .zero) throws(ResilienceConfigurationError) {
         try configuration.validate()
-        self.configuration = configuration
-        self.window = OutcomeWindow(configuration.window)
-        self.since = now
-        self.latestNow = now
+        self.init(validated: configuration, now: now)
     }
 
     /// A closed breaker with the default configuration.
     public init(now: MeshInstant = .zero) {
-        self.configuration = .default
-        self.window = OutcomeWindow(Configuration.default.window)
+        self.init(validated: .default, now: now)
+    }
+
+    /// For configurations already validated (e.g. by `BreakerSet`).
+    init(validated configuration: Configuration, now: MeshInstant) {
+        self.configuration = configuration
+        self.window = OutcomeWindow(configuration.window)
         self.since = now
         self.latestNow = now
     }
