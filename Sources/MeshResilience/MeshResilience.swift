@@ -1,1 +1,0 @@
-// MeshResilience — see README.md#architecture
