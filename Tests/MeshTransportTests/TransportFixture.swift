@@ -7,6 +7,7 @@ import MeshWire
 import NIOCore
 import NIOPosix
 import Synchronization
+import Glibc
 
 /// Test services shared by the transport tests.
 enum Echo {
@@ -92,3 +93,10 @@ let testLogger: Logger = {
 extension HostPort: HostPortLike {}
 
 func loopback(_ port: Int = 0) -> HostPort { HostPort(host: "127.0.0.1", port: port) }
+
+/// The wall clock, for certificate validity checks in tests.
+func wallNow() -> WallTime {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return WallTime(secondsSinceEpoch: Int64(ts.tv_sec))
+}
