@@ -43,7 +43,9 @@ public struct ClusterTrust: Sendable, Hashable {
         }
         guard SigningKeyPair.verify(signature: cert.signature, message: cert.signedMessage, publicKey: caPublicKey)
         else {
-            throw CryptoError(.badCertificateSignature, "CA signature on the certificate of '\(b.name)' does not verify")
+            throw CryptoError(
+                .badCertificateSignature, "CA signature on the certificate of '\(b.name)' does not verify"
+            )
         }
         guard b.clusterName == clusterName else {
             throw CryptoError(

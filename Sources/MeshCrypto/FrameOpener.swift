@@ -40,7 +40,9 @@ public struct FrameOpener: Sendable {
         var out = ByteBufferAllocator().buffer(capacity: plainLength)
         var ok = false
         withUnsafeTemporaryAllocation(byteCount: FrameHeader.prefixAndHeaderSize, alignment: 4) { adRaw in
-            SealedFrameLayout.writePrefixAndHeader(lengthPrefix: frame.lengthPrefix, frame.header, to: adRaw.baseAddress!)
+            SealedFrameLayout.writePrefixAndHeader(
+                lengthPrefix: frame.lengthPrefix, frame.header, to: adRaw.baseAddress!
+            )
             let ad = UnsafePointer(adRaw.baseAddress!.assumingMemoryBound(to: UInt8.self))
             _ = frame.body.withUnsafeReadableBytes { c in
                 key.withUnsafeBufferPointer { k in

@@ -24,7 +24,9 @@ public struct FrameSealer: Sendable {
 
     /// Appends len+header+ciphertext+tag for `plaintext` to `out`. Must not allocate per call beyond
     /// `out` growth. The length prefix written counts 8 + plaintext + 16.
-    public mutating func seal(header: FrameHeader, plaintext: ByteBuffer, into out: inout ByteBuffer) throws(CryptoError) {
+    public mutating func seal(
+        header: FrameHeader, plaintext: ByteBuffer, into out: inout ByteBuffer
+    ) throws(CryptoError) {
         guard counter != SealedFrameLayout.exhaustedCounter else { throw SealedFrameLayout.exhaustedError("sending") }
         let plainLength = plaintext.readableBytes
         let bodyLength = plainLength + SealedFrameLayout.tagLength

@@ -75,7 +75,8 @@ extension ClusterTrust {
     }
 
     public init(pem: String) throws(CryptoError) {
-        let (name, key) = try decodeNamedKey(try PEMBlock.decode(label: PEMBlock.trustLabel, pem), what: "cluster trust")
+        let block = try PEMBlock.decode(label: PEMBlock.trustLabel, pem)
+        let (name, key) = try decodeNamedKey(block, what: "cluster trust")
         self.init(clusterName: name, caPublicKey: key)
     }
 }

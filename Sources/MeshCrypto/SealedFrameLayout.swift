@@ -34,6 +34,8 @@ enum SealedFrameLayout {
     }
 
     static func exhaustedError(_ direction: String) -> CryptoError {
-        CryptoError(.nonceExhausted, "the \(direction) frame counter reached 2^64-1; the connection must be re-established")
+        CryptoError(
+            .nonceExhausted, "the \(direction) frame counter reached 2^64-1; the connection must be re-established"
+        )
     }
 }

@@ -54,13 +54,17 @@ public struct ServerHandshake: Sendable {
         let th2 = HandshakeTranscript.th2(clusterID: clusterID, hello: Array(body), welcomeCore: core)
         let signature = identity.keyPair.sign(HandshakeTranscript.serverSignatureContext + th2)
         state = .awaitingAuth(th2: th2, shared: shared)
-        return HandshakeTranscript.appendSignature(signature, field: HandshakeTranscript.welcomeSignatureField, to: core)
+        return HandshakeTranscript.appendSignature(
+            signature, field: HandshakeTranscript.welcomeSignatureField, to: core
+        )
     }
 
     /// Verifies the client's `auth` and returns the session keys and the authenticated client.
     /// Checks, in order: layout (`malformedHandshake`), the certificate under the local trust at
     /// `now`, the client's signature over th3 under the certificate's key (`badHandshakeSignature`).
-    public mutating func receiveAuth(_ body: ArraySlice<UInt8>) throws(CryptoError) -> (keys: SessionKeys, peer: PeerInfo) {
+    public mutating func receiveAuth(
+        _ body: ArraySlice<UInt8>
+    ) throws(CryptoError) -> (keys: SessionKeys, peer: PeerInfo) {
         guard case .awaitingAuth(let th2, let shared) = state else {
             throw CryptoError(.unexpectedHandshakeMessage, "auth received \(stateDescription)")
         }

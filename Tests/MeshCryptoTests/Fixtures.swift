@@ -1,6 +1,7 @@
 import MeshCore
 import MeshWire
 import NIOCore
+import Testing
 @testable import MeshCrypto
 
 /// The fixed inputs of the published vectors (proto-spec/vectors/) and helpers shared by the tests.
@@ -55,13 +56,17 @@ enum Fixtures {
         return Array(buffer.readableBytesView)
     }
 
-    /// Runs the error-throwing `body` and returns its `CryptoError`, or nil if it did not throw.
-    static func error<T>(_ body: () throws(CryptoError) -> T) -> CryptoError? {
+    /// Runs `body` and returns the `CryptoError` it threw, or nil if it did not throw.
+    /// Any other error is recorded as a test failure (the API throws only `CryptoError`).
+    static func error<T>(_ body: () throws -> T) -> CryptoError? {
         do {
             _ = try body()
             return nil
-        } catch {
+        } catch let error as CryptoError {
             return error
+        } catch {
+            Issue.record("expected a CryptoError, got \(error)")
+            return nil
         }
     }
 }

@@ -37,7 +37,10 @@ enum VectorBook {
                 "  4 notBefore: 1700000000 (zigzag varint), 5 notAfter: 1900000000, 6 clusterName: \"vector-cluster\","
                     + " 7 caPublicKey: ca-public-key}"
             )
-            f.add("\(label)-cert-signature", c.signature, "Ed25519 by the CA over \"mesh-cert-v1\\0\" || \(label)-cert-tbs")
+            f.add(
+                "\(label)-cert-signature", c.signature,
+                "Ed25519 by the CA over \"mesh-cert-v1\\0\" || \(label)-cert-tbs"
+            )
             f.add("\(label)-cert", c.encoded(), "NodeCertificate {1 tbs: \(label)-cert-tbs, 2 signature}")
         }
         return f
@@ -78,7 +81,10 @@ enum VectorBook {
             "Hello {1 protocolVersion: 1, 2 clusterID: cluster-id, 3 ephemeralPublicKey: client-ephemeral-public,"
                 + " 4 nonce: client-nonce}"
         )
-        f.add("hello-frame", Fixtures.frameBytes(.hello, body: hello), "u32be len | 01 | type 01 | flags 0000 | stream 0 | hello")
+        f.add(
+            "hello-frame", Fixtures.frameBytes(.hello, body: hello),
+            "u32be len | 01 | type 01 | flags 0000 | stream 0 | hello"
+        )
         f.add(
             "welcome-core", welcomeCore,
             "fields 1 ephemeralPublicKey: server-ephemeral-public, 2 nonce: server-nonce, 3 certificate: server-cert"
@@ -88,17 +94,26 @@ enum VectorBook {
             "BLAKE2b-256(\"mesh-hs-v1\\0\" || cluster-id || u32be(len hello) || hello"
                 + " || u32be(len welcome-core) || welcome-core)"
         )
-        f.add("welcome-signature", Array(welcome.suffix(64)), "Ed25519 by server-seed over \"mesh-hs-v1 server\\0\" || th2")
+        f.add(
+            "welcome-signature", Array(welcome.suffix(64)),
+            "Ed25519 by server-seed over \"mesh-hs-v1 server\\0\" || th2"
+        )
         f.add("welcome", welcome, "welcome-core || 22 40 || welcome-signature   (field 4, 64 bytes, always last)")
         f.add("welcome-frame", Fixtures.frameBytes(.welcome, body: welcome))
         f.add("shared-secret", shared, "X25519(client-ephemeral-secret, server-ephemeral-public)")
         f.add("auth-core", authCore, "field 1 certificate: client-cert")
         f.add("th3", th3, "BLAKE2b-256(th2 || auth-core)")
-        f.add("auth-signature", Array(clientResult.auth.suffix(64)), "Ed25519 by client-seed over \"mesh-hs-v1 client\\0\" || th3")
+        f.add(
+            "auth-signature", Array(clientResult.auth.suffix(64)),
+            "Ed25519 by client-seed over \"mesh-hs-v1 client\\0\" || th3"
+        )
         f.add("auth", clientResult.auth, "auth-core || 12 40 || auth-signature   (field 2, 64 bytes, always last)")
         f.add("auth-frame", Fixtures.frameBytes(.auth, body: clientResult.auth))
         f.add("key-c2s", clientResult.keys.send, "BLAKE2b-256(key: shared-secret, msg: \"mesh-key-v1 c2s\\0\" || th3)")
-        f.add("key-s2c", clientResult.keys.receive, "BLAKE2b-256(key: shared-secret, msg: \"mesh-key-v1 s2c\\0\" || th3)")
+        f.add(
+            "key-s2c", clientResult.keys.receive,
+            "BLAKE2b-256(key: shared-secret, msg: \"mesh-key-v1 s2c\\0\" || th3)"
+        )
         return f
     }
 
