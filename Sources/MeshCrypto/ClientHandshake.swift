@@ -66,17 +66,9 @@ public struct ClientHandshake: Sendable {
         let cert = welcome.certificate
         try identity.trust.verify(cert, now: now)
         let th2 = HandshakeTranscript.th2(clusterID: identity.trust.clusterID, hello: helloBody, welcomeCore: core)
-        guard
-            SigningKeyPair.verify(
-                signature: signature, message: HandshakeTranscript.serverSignatureContext + th2,
-                publicKey: cert.body.publicKey
-            )
-        else {
-            throw CryptoError(
-                .badHandshakeSignature,
-                "welcome signature does not verify under the key certified for '\(cert.body.name)'"
-            )
-        }
+        try HandshakeTranscript.verifySignature(
+            signature, context: HandshakeTranscript.serverSignatureContext, hash: th2, by: cert, message: "welcome"
+        )
         if let expectedPeerName, expectedPeerName != cert.body.name {
             throw CryptoError(
                 .peerNameMismatch, "connected to '\(cert.body.name)' but expected '\(expectedPeerName)'"

@@ -6,9 +6,9 @@ import NIOCore
 /// one event loop. Frames must arrive in order, each exactly once: the expected counter advances
 /// only on success, so a tampered, reordered, replayed or truncated frame fails to open.
 public struct FrameOpener: Sendable {
-    private let key: [UInt8]
-    /// The counter the next frame must have been sealed with.
-    public private(set) var counter: UInt64
+    private var state: DirectionState
+    /// The counter of the next frame opened.
+    public var counter: UInt64 { state.counter }
 
     /// `key` must be 32 bytes (a `SessionKeys.receive`); another length is a programming error.
     public init(key: [UInt8]) {
@@ -17,17 +17,14 @@ public struct FrameOpener: Sendable {
 
     /// Starts at `counter` instead of 0; for tests of counter exhaustion.
     init(key: [UInt8], counter: UInt64) {
-        precondition(key.count == SealedFrameLayout.keyLength, "a frame key has 32 bytes")
-        Sodium.ensureInitialized()
-        self.key = key
-        self.counter = counter
+        state = DirectionState(key: key, counter: counter, direction: "receiving")
     }
 
     /// `frame` as returned by MeshWire's FrameDecoder (its body = ciphertext‖tag). Returns the
     /// plaintext body, or `frameAuthenticationFailed`. The associated data is rebuilt from
     /// `frame.header` and `frame.lengthPrefix`, so header tampering is caught as well.
     public mutating func open(_ frame: Frame) throws(CryptoError) -> ByteBuffer {
-        guard counter != SealedFrameLayout.exhaustedCounter else { throw SealedFrameLayout.exhaustedError("receiving") }
+        let counter = try state.current()
         let sealedLength = frame.body.readableBytes
         guard sealedLength >= SealedFrameLayout.tagLength else {
             throw CryptoError(
@@ -36,7 +33,6 @@ public struct FrameOpener: Sendable {
             )
         }
         let plainLength = sealedLength - SealedFrameLayout.tagLength
-        let counter = self.counter
         var out = ByteBufferAllocator().buffer(capacity: plainLength)
         var ok = false
         withUnsafeTemporaryAllocation(byteCount: FrameHeader.prefixAndHeaderSize, alignment: 4) { adRaw in
@@ -45,7 +41,7 @@ public struct FrameOpener: Sendable {
             )
             let ad = UnsafePointer(adRaw.baseAddress!.assumingMemoryBound(to: UInt8.self))
             _ = frame.body.withUnsafeReadableBytes { c in
-                key.withUnsafeBufferPointer { k in
+                state.key.withUnsafeBufferPointer { k in
                     SealedFrameLayout.withNonce(counter) { nonce in
                         out.writeWithUnsafeMutableBytes(minimumWritableBytes: plainLength) { m in
                             var written: UInt64 = 0
@@ -68,7 +64,7 @@ public struct FrameOpener: Sendable {
                     + "\(sealedLength) bytes) does not authenticate as frame \(counter) of this direction"
             )
         }
-        self.counter = counter + 1
+        state.advance()
         return out
     }
 }

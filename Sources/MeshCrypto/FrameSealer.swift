@@ -5,9 +5,9 @@ import NIOCore
 /// Seals the frames of one direction with ChaCha20-Poly1305-IETF (proto-spec/sealing.md).
 /// One per direction, owned by one event loop. Invariant: every counter value is used at most once.
 public struct FrameSealer: Sendable {
-    private let key: [UInt8]
+    private var state: DirectionState
     /// The counter of the next frame sealed.
-    public private(set) var counter: UInt64
+    public var counter: UInt64 { state.counter }
 
     /// `key` must be 32 bytes (a `SessionKeys.send`); another length is a programming error.
     public init(key: [UInt8]) {
@@ -16,10 +16,7 @@ public struct FrameSealer: Sendable {
 
     /// Starts at `counter` instead of 0; for tests of counter exhaustion.
     init(key: [UInt8], counter: UInt64) {
-        precondition(key.count == SealedFrameLayout.keyLength, "a frame key has 32 bytes")
-        Sodium.ensureInitialized()
-        self.key = key
-        self.counter = counter
+        state = DirectionState(key: key, counter: counter, direction: "sending")
     }
 
     /// Appends len+header+ciphertext+tag for `plaintext` to `out`. Must not allocate per call beyond
@@ -27,7 +24,7 @@ public struct FrameSealer: Sendable {
     public mutating func seal(
         header: FrameHeader, plaintext: ByteBuffer, into out: inout ByteBuffer
     ) throws(CryptoError) {
-        guard counter != SealedFrameLayout.exhaustedCounter else { throw SealedFrameLayout.exhaustedError("sending") }
+        let counter = try state.current()
         let plainLength = plaintext.readableBytes
         let bodyLength = plainLength + SealedFrameLayout.tagLength
         guard UInt64(FrameHeader.size + bodyLength) <= UInt64(UInt32.max) else {
@@ -35,14 +32,13 @@ public struct FrameSealer: Sendable {
         }
         let total = FrameHeader.prefixAndHeaderSize + bodyLength
         let lengthPrefix = UInt32(FrameHeader.size + bodyLength)
-        let counter = self.counter
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { dst in
             let base = dst.baseAddress!
             SealedFrameLayout.writePrefixAndHeader(lengthPrefix: lengthPrefix, header, to: base)
             let ad = base.assumingMemoryBound(to: UInt8.self)
             let c = ad + FrameHeader.prefixAndHeaderSize
             plaintext.withUnsafeReadableBytes { m in
-                key.withUnsafeBufferPointer { k in
+                state.key.withUnsafeBufferPointer { k in
                     SealedFrameLayout.withNonce(counter) { nonce in
                         var written: UInt64 = 0
                         _ = crypto_aead_chacha20poly1305_ietf_encrypt(
@@ -54,6 +50,6 @@ public struct FrameSealer: Sendable {
             }
             return total
         }
-        self.counter = counter + 1
+        state.advance()
     }
 }

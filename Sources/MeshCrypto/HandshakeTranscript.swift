@@ -54,6 +54,20 @@ enum HandshakeTranscript {
         return (Array(body[body.startIndex..<at]), Array(body[(at + 2)...]))
     }
 
+    /// Checks a handshake signature over `context ‖ hash` under the key certified by `cert`, else
+    /// `badHandshakeSignature` naming `message`.
+    static func verifySignature(
+        _ signature: [UInt8], context: [UInt8], hash: [UInt8], by cert: NodeCertificate, message: String
+    ) throws(CryptoError) {
+        let publicKey = cert.body.publicKey
+        guard SigningKeyPair.verify(signature: signature, message: context + hash, publicKey: publicKey) else {
+            throw CryptoError(
+                .badHandshakeSignature,
+                "\(message) signature does not verify under the key certified for '\(cert.body.name)'"
+            )
+        }
+    }
+
     private static func appendLength(_ n: Int, to m: inout [UInt8]) {
         let v = UInt32(truncatingIfNeeded: n)
         m += [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]

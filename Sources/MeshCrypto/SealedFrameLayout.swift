@@ -32,10 +32,4 @@ enum SealedFrameLayout {
         p.storeBytes(of: header.flags.bigEndian, toByteOffset: 6, as: UInt16.self)
         p.storeBytes(of: header.streamID.bigEndian, toByteOffset: 8, as: UInt32.self)
     }
-
-    static func exhaustedError(_ direction: String) -> CryptoError {
-        CryptoError(
-            .nonceExhausted, "the \(direction) frame counter reached 2^64-1; the connection must be re-established"
-        )
-    }
 }

@@ -75,16 +75,9 @@ public struct ServerHandshake: Sendable {
         let cert = try AuthCore(decoding: core).certificate
         try identity.trust.verify(cert, now: now)
         let th3 = HandshakeTranscript.th3(th2: th2, authCore: core)
-        guard
-            SigningKeyPair.verify(
-                signature: signature, message: HandshakeTranscript.clientSignatureContext + th3,
-                publicKey: cert.body.publicKey
-            )
-        else {
-            throw CryptoError(
-                .badHandshakeSignature, "auth signature does not verify under the key certified for '\(cert.body.name)'"
-            )
-        }
+        try HandshakeTranscript.verifySignature(
+            signature, context: HandshakeTranscript.clientSignatureContext, hash: th3, by: cert, message: "auth"
+        )
         let keys = HandshakeTranscript.keys(shared: shared, th3: th3)
         state = .finished
         return (SessionKeys(send: keys.s2c, receive: keys.c2s), PeerInfo(certificate: cert))
