@@ -1,1 +1,0 @@
-// MeshCrypto — see README.md#architecture
