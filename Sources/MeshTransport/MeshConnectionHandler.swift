@@ -146,12 +146,32 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    deinit {
+        // Safety net: a channel torn down without channelInactive/handlerRemoved (an event loop shut down
+        // mid-registration) must still release whoever waits for the handshake. No-op if already completed.
+        established.fail(ConnectionError(.shutdown, "connection discarded before the handshake completed"))
+    }
+
     // MARK: Channel lifecycle
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.executor = EventLoopTaskExecutor(loop: context.eventLoop)
-        if context.channel.isActive { start(context: context) }
+        if context.channel.isActive {
+            start(context: context)
+        } else if case .initiator = role {
+            // The dialled connection closed before we were installed: there will be no channelInactive.
+            let error = ConnectionError(.closedByPeer, "connection closed before the handshake started")
+            finish(error: error, context: context, closeChannel: false, failCallsWith: error)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if phase != .closed {
+            let error = ConnectionError(.shutdown, "connection handler removed")
+            finish(error: error, context: context, closeChannel: false, failCallsWith: error)
+        }
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {

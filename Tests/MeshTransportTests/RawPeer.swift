@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import MeshCore
 import MeshCrypto
@@ -47,6 +48,7 @@ final class RawPeer {
     func finishWriting() { shutdown(fd, Int32(SHUT_WR)) }
 
     /// Reads until the server closes the connection (or 5 s pass); returns what arrived.
+    /// Blocks a thread, so callers in async tests use `awaitClose()`, which runs it off the cooperative pool.
     func readUntilClosed() -> (bytes: [UInt8], closed: Bool) {
         var all: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -54,6 +56,13 @@ final class RawPeer {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n > 0 { all += chunk[0..<n]; continue }
             return (all, n == 0 || errno == ECONNRESET)
+        }
+    }
+
+    func awaitClose() async -> (bytes: [UInt8], closed: Bool) {
+        await withCheckedContinuation { continuation in
+            let peer = UncheckedBox(self)
+            Thread.detachNewThread { continuation.resume(returning: peer.value.readUntilClosed()) }
         }
     }
 
@@ -109,6 +118,12 @@ final class RawPeer {
 protocol HostPortLike {
     var host: String { get }
     var port: Int { get }
+}
+
+/// Hands a non-Sendable test object to one other thread that alone uses it until it resumes us.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 struct RawPeerError: Error, CustomStringConvertible {
