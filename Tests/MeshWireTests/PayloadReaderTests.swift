@@ -78,6 +78,21 @@ import Testing
         #expect(try fields[2].bool())
     }
 
+    /// U+212B (e2 84 ab) normalizes to U+00C5, which `String`'s `<` puts before U+00C6 (c3 86);
+    /// the spec orders map keys by their UTF-8 bytes, so U+00C6 comes first.
+    @Test func mapKeysAreSortedByTheirUTF8Bytes() {
+        var w = PayloadWriter()
+        w.stringMap(3, ["\u{212B}": "1", "\u{00C6}": "2", "a": "3"])
+        var expected = PayloadWriter()
+        for (k, v) in [("a", "3"), ("\u{00C6}", "2"), ("\u{212B}", "1")] {
+            expected.message(3) { entry in
+                entry.string(1, k)
+                entry.string(2, v)
+            }
+        }
+        #expect(w.bytes == expected.bytes)
+    }
+
     @Test func readerReportsTheEnd() throws {
         var reader = PayloadReader([])
         #expect(reader.isAtEnd)
