@@ -16,6 +16,7 @@ let package = Package(
             name: "MeshFuzzFrames",
             dependencies: [
                 "CFuzzerDriver",
+                .product(name: "MeshCore", package: "Mesh"),
                 .product(name: "MeshWire", package: "Mesh"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

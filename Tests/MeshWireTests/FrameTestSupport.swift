@@ -1,3 +1,4 @@
+// Shared with the libFuzzer target: Fuzz/Sources/MeshFuzzFrames/FrameTestSupport.swift is a symlink to this file.
 import MeshCore
 import MeshWire
 import NIOCore

@@ -15,62 +15,35 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 /// Invariants of `FrameDecoder`: chunking never changes the result, and re-encoding a decoded
-/// frame gives back exactly the bytes it came from.
+/// frame gives back exactly the bytes it came from. `decode(_:pieceSizes:decoder:)` and
+/// `DecodedFrame` are shared with the unit tests (FrameTestSupport.swift is a symlink).
 enum FrameProperties {
     /// A small limit so that fuzz inputs of a few KiB reach both sides of the length check.
     static let decoder = FrameDecoder(maxBodyLength: 1024)
 
-    struct Outcome: Equatable {
-        var frames: [[UInt8]] = []
-        var error: WireError.Code?
-        var leftover = 0
-    }
-
     static func check(_ bytes: [UInt8]) {
-        let whole = decode(bytes, pieceSizes: [bytes.count])
+        let whole = decode(bytes, pieceSizes: [bytes.count], decoder: decoder)
         // Piece sizes from the input itself, so the fuzzer explores splits too.
         let pieces = bytes.prefix(8).map { Int($0 % 13) + 1 }
-        let chunked = decode(bytes, pieceSizes: pieces)
-        let dripped = decode(bytes, pieceSizes: [1])
+        let chunked = decode(bytes, pieceSizes: pieces, decoder: decoder)
+        let dripped = decode(bytes, pieceSizes: [1], decoder: decoder)
         guard whole == chunked, whole == dripped else {
             fatalError("chunking changed the decoder's result: \(whole) vs \(chunked) vs \(dripped)")
         }
         var consumed = 0
-        for raw in whole.frames {
-            guard Array(bytes[consumed..<(consumed + raw.count)]) == raw else {
+        for frame in whole.frames {
+            check(frame)
+            let raw = frame.encoded
+            guard bytes[consumed..<(consumed + raw.count)].elementsEqual(raw) else {
                 fatalError("re-encoded frame differs from its input bytes")
             }
             consumed += raw.count
         }
     }
 
-    /// Feeds `bytes` in pieces (the sizes cycle) and re-encodes every frame that comes out.
-    static func decode(_ bytes: [UInt8], pieceSizes: [Int]) -> Outcome {
-        var outcome = Outcome()
-        var buffer = ByteBuffer()
-        var offset = 0
-        var piece = 0
-        while offset < bytes.count {
-            let n = min(max(pieceSizes[piece % pieceSizes.count], 1), bytes.count - offset)
-            buffer.writeBytes(bytes[offset..<(offset + n)])
-            offset += n
-            piece += 1
-            do throws(WireError) {
-                while let frame = try decoder.decode(buffer: &buffer) {
-                    outcome.frames.append(reencode(frame))
-                }
-            } catch {
-                outcome.error = error.code
-                return outcome
-            }
-        }
-        outcome.leftover = buffer.readableBytes
-        return outcome
-    }
-
-    static func reencode(_ frame: Frame) -> [UInt8] {
-        guard frame.body.readableBytes <= decoder.maxBodyLength else {
-            fatalError("decoder returned a body of \(frame.body.readableBytes) bytes above its limit")
+    static func check(_ frame: DecodedFrame) {
+        guard frame.body.count <= decoder.maxBodyLength else {
+            fatalError("decoder returned a body of \(frame.body.count) bytes above its limit")
         }
         if let type = try? frame.header.validated() {
             guard frame.header.type == type, frame.header.version == FrameHeader.currentVersion else {
@@ -79,12 +52,7 @@ enum FrameProperties {
         } else if frame.header.version == FrameHeader.currentVersion, frame.header.type != nil {
             fatalError("validated() rejected a known version and type")
         }
-        var out = ByteBuffer()
-        frame.write(into: &out)
-        guard out.readableBytes == 4 + Int(frame.lengthPrefix) else { fatalError("lengthPrefix is wrong") }
-        let body = frame.body.getBytes(at: frame.body.readerIndex, length: frame.body.readableBytes) ?? []
-        PayloadProperties.check(body[...])
-        return out.readBytes(length: out.readableBytes) ?? []
+        PayloadProperties.check(frame.body[...])
     }
 }
 
