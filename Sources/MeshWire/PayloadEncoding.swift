@@ -99,8 +99,10 @@ public struct PayloadWriter: Sendable {
     }
 
     /// A map as repeated entries `{1: key, 2: value}`, written in key order so encodings are stable.
+    /// The order is byte-wise on the keys' UTF-8 (proto-spec/encoding.md), not `String`'s `<`,
+    /// which compares Unicode-normalized forms and so can differ for non-ASCII keys.
     public mutating func stringMap(_ field: Int, _ map: [String: String]) {
-        for k in map.keys.sorted() {
+        for k in map.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             message(field) { entry in
                 entry.string(1, k)
                 entry.string(2, map[k]!)

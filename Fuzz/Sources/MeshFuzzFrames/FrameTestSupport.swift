@@ -1,0 +1,1 @@
+../../../Tests/MeshWireTests/FrameTestSupport.swift
