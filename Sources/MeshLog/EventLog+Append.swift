@@ -50,10 +50,7 @@ extension EventLog {
                 if batch.isEmpty { q.flushScheduled = false }
                 return (batch, q.refusal)
             }
-            if batch.isEmpty {
-                if refusal != nil { closeFiles() }
-                return
-            }
+            if batch.isEmpty { return }
             if let refusal {
                 for pending in batch { pending.continuation.resume(returning: .failure(refusal)) }
                 continue

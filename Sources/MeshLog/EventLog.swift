@@ -47,7 +47,9 @@ public final class EventLog: Sendable {
 
     deinit { closeFiles() }
 
-    /// Opens (or creates) the log in `directory`, recovering it: a torn tail of the last segment is truncated
+    /// Opens (or creates) the log in `directory`, recovering it. Holds an exclusive lock on `directory/LOCK` until
+    /// `close()`, so a second writer (in this or another process) fails with `directoryLocked`.
+    /// Recovery: a torn tail of the last segment is truncated
     /// and reported in `recoveryReport`; any other damage throws `corruptRecord` naming the file and offset.
     public static func open(
         directory: String,
@@ -58,7 +60,8 @@ public final class EventLog: Sendable {
         do throws(LogError) {
             return try recover(directory: directory, fileSystem: fileSystem, configuration: configuration, &opened)
         } catch {
-            for handle in opened { fileSystem.close(handle) }
+            if let lock = opened.first { fileSystem.unlock(lock) }
+            for handle in opened.dropFirst() { fileSystem.close(handle) }
             throw error
         }
     }
@@ -71,6 +74,8 @@ public final class EventLog: Sendable {
     ) throws(LogError) -> EventLog {
         let started = configuration.clock.now()
         try fs.createDirectory(directory)
+        let lock = try fs.lock(LogLayout.join(directory, LogLayout.lockName))
+        opened.append(lock)
         let names = try fs.list(directory)
         let temporaries = names.filter { $0.hasSuffix(LogLayout.temporarySuffix) }.sorted()
         for name in temporaries { try fs.remove(LogLayout.join(directory, name)) }
@@ -144,7 +149,7 @@ public final class EventLog: Sendable {
             active: ActiveSegment(
                 name: last.name, path: last.path, handle: last.handle, size: last.size, lastSequence: lastSequence
             ),
-            index: LogIndex(segments: segments, streams: streams, lastSequence: lastSequence)
+            index: LogIndex(segments: segments, streams: streams, lastSequence: lastSequence, directoryLock: lock)
         )
     }
 
@@ -166,25 +171,28 @@ public final class EventLog: Sendable {
         )
     }
 
-    /// Refuses every later call with `closed`; appends still queued are refused too. Idempotent.
+    /// Refuses every later call with `closed` (appends still queued are refused too), waits for a commit in
+    /// progress to finish, then closes the files and releases the directory lock. Idempotent.
     public func close() {
         let closedError = LogError(.closed, "the log is closed", file: directory)
-        let idle = queue.withLock { q in
+        queue.withLock { q in
             if q.refusal == nil { q.refusal = closedError }
-            return !q.flushScheduled
         }
         index.withLock { ix in
             if ix.refusal == nil { ix.refusal = closedError }
         }
-        if idle { closeFiles() }
+        // A drain scheduled before the refusal runs before this barrier; none can be scheduled after it.
+        flushQueue.sync { closeFiles() }
     }
 
-    /// Closes every segment handle. Only called when no drain is running.
+    /// Closes every segment handle and releases the directory lock. Never runs concurrently with a drain.
     func closeFiles() {
         let fs = fileSystem
         index.withLock { ix in
             for segment in ix.segments { fs.close(segment.handle) }
             ix.segments = []
+            if let lock = ix.directoryLock { fs.unlock(lock) }
+            ix.directoryLock = nil
         }
     }
 

@@ -33,6 +33,7 @@ public final class FaultInjectingFileSystem: LogFileSystem {
         var directorySyncs: [String] = []
         var failNextSyncErrno: Int32?
         var corruptWritesUnder: String?
+        var locks: [String: Int32] = [:]
         var syncsPaused = false
         var syncsWaiting = 0
         var random: SeededRandom
@@ -93,6 +94,7 @@ public final class FaultInjectingFileSystem: LogFileSystem {
             }
             s.names = s.durableNames
             s.handles = [:]
+            s.locks = [:]
             s.failNextSyncErrno = nil
         }
     }
@@ -281,6 +283,25 @@ public final class FaultInjectingFileSystem: LogFileSystem {
 
     public func createDirectory(_ path: String) throws(LogError) {
         state.withLock { _ = $0.directories.insert(path) }
+    }
+
+    public func lock(_ path: String) throws(LogError) -> LogFileHandle {
+        let handle = try open(path, mode: .createIfMissing)
+        try state.withLock { (s: inout State) throws(LogError) in
+            guard s.locks[path] == nil else {
+                s.handles[handle.rawValue] = nil
+                throw LogError(.directoryLocked, "another open log holds the lock", file: path, errno: EWOULDBLOCK)
+            }
+            s.locks[path] = handle.rawValue
+        }
+        return handle
+    }
+
+    public func unlock(_ file: LogFileHandle) {
+        state.withLock { s in
+            for (path, holder) in s.locks where holder == file.rawValue { s.locks[path] = nil }
+            s.handles[file.rawValue] = nil
+        }
     }
 
     public func fileExists(_ path: String) -> Bool {

@@ -5,7 +5,7 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case corruptRecord, corruptManifest, fsyncFailed, logFailed, ioError, recordTooLarge, closed
-            case sequenceArchived, archiveVerificationFailed, invalidArgument
+            case sequenceArchived, archiveVerificationFailed, invalidArgument, directoryLocked
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -28,6 +28,8 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
         public static let sequenceArchived = Code(.sequenceArchived)
         /// An archive copy did not read back with the checksum of the local segment; the local segment was kept.
         public static let archiveVerificationFailed = Code(.archiveVerificationFailed)
+        /// Another open log (in this process or another) holds the directory's lock.
+        public static let directoryLocked = Code(.directoryLocked)
         /// A caller passed a value the log cannot use (e.g. a non-positive limit).
         public static let invalidArgument = Code(.invalidArgument)
 

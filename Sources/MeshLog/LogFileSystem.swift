@@ -39,6 +39,12 @@ public protocol LogFileSystem: Sendable {
     /// Creates the directory (and missing parents); succeeds if it exists.
     func createDirectory(_ path: String) throws(LogError)
     func fileExists(_ path: String) -> Bool
+    /// Creates `path` if missing and takes an exclusive, non-blocking lock on it (flock); throws
+    /// `directoryLocked` if another handle holds it. The lock dies with the returned handle's `unlock`
+    /// (and with the process).
+    func lock(_ path: String) throws(LogError) -> LogFileHandle
+    /// Releases a lock taken by `lock` and closes its handle.
+    func unlock(_ file: LogFileHandle)
 }
 
 extension LogFileSystem {

@@ -23,6 +23,8 @@ struct LogIndex {
     var lastSequence: UInt64
     /// Set once the log is closed or failed: every later call throws it.
     var refusal: LogError?
+    /// The exclusive lock on the directory's LOCK file, held until the files are closed.
+    var directoryLock: LogFileHandle?
 
     /// Index into `segments` of the segment holding `sequence` (which must be local).
     func segmentIndex(holding sequence: UInt64) -> Int {

@@ -5,6 +5,8 @@
 /// with a final name always has a complete, durable header.
 enum LogLayout {
     static let manifestName = "MANIFEST"
+    /// Empty file whose exclusive flock marks the directory as owned by one open log.
+    static let lockName = "LOCK"
     static let segmentSuffix = ".seg"
     static let temporarySuffix = ".tmp"
 

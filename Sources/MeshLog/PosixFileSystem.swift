@@ -119,6 +119,23 @@ public struct PosixFileSystem: LogFileSystem {
         }
     }
 
+    public func lock(_ path: String) throws(LogError) -> LogFileHandle {
+        let handle = try open(path, mode: .createIfMissing)
+        guard flock(handle.rawValue, LOCK_EX | LOCK_NB) == 0 else {
+            let error = errno == EWOULDBLOCK
+                ? LogError(.directoryLocked, "another open log holds the lock", file: path, errno: errno)
+                : Self.failure("flock", path)
+            close(handle)
+            throw error
+        }
+        return handle
+    }
+
+    public func unlock(_ file: LogFileHandle) {
+        _ = flock(file.rawValue, LOCK_UN)
+        close(file)
+    }
+
     public func fileExists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

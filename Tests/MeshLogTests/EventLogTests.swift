@@ -53,6 +53,18 @@ import Glibc
         #expect(try await reopened.append(LogFixture.record("d")) == 5)
     }
 
+    @Test func aDirectoryHasOneOpenLogAtATime() throws {
+        let fs = FaultInjectingFileSystem()
+        let log = try EventLog.open(directory: "/log", fileSystem: fs, configuration: LogFixture.configuration())
+        #expect { try EventLog.open(directory: "/log", fileSystem: fs) } throws: {
+            ($0 as? LogError)?.code == .directoryLocked && ($0 as? LogError)?.file == "/log/LOCK"
+        }
+        log.close()
+        log.close()
+        let again = try EventLog.open(directory: "/log", fileSystem: fs, configuration: LogFixture.configuration())
+        #expect(again.epoch == LogFixture.epoch)
+    }
+
     @Test func readRejectsANonPositiveLimit() throws {
         let log = try EventLog.open(
             directory: "/log", fileSystem: FaultInjectingFileSystem(), configuration: LogFixture.configuration()
@@ -140,6 +152,7 @@ import Glibc
             return all
         }
         #expect(sequences.sorted() == Array(1...80))
+        #expect { try EventLog.open(directory: directory) } throws: { ($0 as? LogError)?.code == .directoryLocked }
         log.close()
         let reopened = try EventLog.open(directory: directory, configuration: LogFixture.configuration())
         let records = try reopened.read(from: 1, limit: 1000)

@@ -154,6 +154,7 @@ import Glibc
             #expect((error.cause as? LogError)?.code == .fsyncFailed)
         }
         expectError(.logFailed, file: "/log", offset: nil) { _ = try log.read(from: 1, limit: 10) }
+        log.close()
 
         let reopened = try openLog(fs)
         #expect(try reopened.read(from: 1, limit: 10).map(\.streamKey) == ["k0", "k1", "k2"])
