@@ -39,7 +39,9 @@ struct CrashTestCommand: AsyncParsableCommand {
                 throw fail(iteration, "writer exited on its own (status \(child.exitStatus ?? -1)) before the kill")
             }
             var fresh = 0
-            for ack in Acknowledgement.parse(child.collected) {
+            let (acks, malformed) = Acknowledgement.parse(child.collected)
+            if let line = malformed.first { throw fail(iteration, "writer printed a malformed line: \(line)") }
+            for ack in acks {
                 if let earlier = acknowledged[ack.sequence], earlier != ack {
                     throw fail(iteration, "sequence \(ack.sequence) acknowledged twice: \(earlier.key) and \(ack.key)")
                 }
@@ -117,17 +119,22 @@ struct Acknowledgement: Hashable, CustomStringConvertible {
     var checksum: UInt32
     var key: String
 
-    /// Parses complete lines only; a line cut by the kill (no newline) is ignored.
-    static func parse(_ output: [UInt8]) -> [Acknowledgement] {
-        guard let lastNewline = output.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
+    /// Parses complete lines only (a line cut by the kill, without its newline, was never fully acknowledged);
+    /// returns the acknowledgements and any complete lines that are not acknowledgements.
+    static func parse(_ output: [UInt8]) -> (acks: [Acknowledgement], malformed: [String]) {
+        guard let lastNewline = output.lastIndex(of: UInt8(ascii: "\n")) else { return ([], []) }
         let text = String(decoding: output[...lastNewline], as: UTF8.self)
-        return text.split(separator: "\n").compactMap { line in
+        var acks: [Acknowledgement] = []
+        var malformed: [String] = []
+        for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
-            guard fields.count == 4, fields[0] == "ack", let sequence = UInt64(fields[1]),
-                let checksum = UInt32(fields[2])
-            else { return nil }
-            return Acknowledgement(sequence: sequence, checksum: checksum, key: String(fields[3]))
+            if fields.count == 4, fields[0] == "ack", let sequence = UInt64(fields[1]), let checksum = UInt32(fields[2]) {
+                acks.append(Acknowledgement(sequence: sequence, checksum: checksum, key: String(fields[3])))
+            } else {
+                malformed.append(String(line))
+            }
         }
+        return (acks, malformed)
     }
 
     var description: String { "ack \(sequence) \(checksum) \(key)" }

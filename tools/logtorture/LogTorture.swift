@@ -7,6 +7,6 @@ struct LogTorture: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logtorture",
         abstract: "Crash-test the MeshLog event log.",
-        subcommands: [WriteCommand.self, CrashTestCommand.self]
+        subcommands: [WriteCommand.self, CrashTestCommand.self, BenchCommand.self]
     )
 }
