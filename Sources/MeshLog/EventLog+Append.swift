@@ -57,7 +57,9 @@ extension EventLog {
             }
             switch commit(batch) {
             case .success(let sequences):
-                for (pending, assigned) in zip(batch, sequences) { pending.continuation.resume(returning: .success(assigned)) }
+                for (pending, assigned) in zip(batch, sequences) {
+                    pending.continuation.resume(returning: .success(assigned))
+                }
             case .failure(let error):
                 let refusal = LogError(
                     .logFailed, "an earlier write or sync failed; reopen the log to recover", file: directory,

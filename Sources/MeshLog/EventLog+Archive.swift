@@ -6,7 +6,9 @@ extension EventLog {
     /// the segment from the index, delete the local file and sync the log directory. A copy that does not
     /// verify is deleted, the local segment is kept and `archiveVerificationFailed` is thrown.
     /// Returns the segments archived before any error.
-    public func archiveSealedSegments(to archiveDirectory: String, policy: RetentionPolicy) throws(LogError)
+    public func archiveSealedSegments(
+        to archiveDirectory: String, policy: RetentionPolicy
+    ) throws(LogError)
         -> [ArchivedSegment]
     {
         try archiving.withLock { (_: inout Int) throws(LogError) -> [ArchivedSegment] in
@@ -55,13 +57,16 @@ extension EventLog {
         let copy = try fs.readWholeFile(copyPath)
         let copyChecksum = CRC32C.checksum(copy)
         guard copy.count == bytes.count, copyChecksum == checksum else {
-            let message = "archive copy has \(copy.count) bytes with CRC-32C \(RecordCodec.hex(copyChecksum)), "
+            let message =
+                "archive copy has \(copy.count) bytes with CRC-32C \(RecordCodec.hex(copyChecksum)), "
                 + "local segment has \(bytes.count) bytes with \(RecordCodec.hex(checksum)); local segment kept"
             do throws(LogError) {
                 try fs.remove(copyPath)
                 try fs.syncDirectory(archiveDirectory)
             } catch {
-                throw LogError(.archiveVerificationFailed, message + "; removing the bad copy failed", file: copyPath, cause: error)
+                throw LogError(
+                    .archiveVerificationFailed, message + "; removing the bad copy failed", file: copyPath, cause: error
+                )
             }
             throw LogError(.archiveVerificationFailed, message, file: copyPath)
         }

@@ -90,7 +90,8 @@ public final class EventLog: Sendable {
             created = false
         } else {
             guard bases.isEmpty else {
-                throw LogError(.corruptManifest, "MANIFEST is missing but \(bases.count) segments exist", file: manifestPath)
+                throw LogError(
+                    .corruptManifest, "MANIFEST is missing but \(bases.count) segments exist", file: manifestPath)
             }
             epoch = configuration.newEpoch()
             let manifest = LogLayout.encodeManifest(epoch: epoch, createdAt: configuration.wallClock())
@@ -106,7 +107,8 @@ public final class EventLog: Sendable {
             let name = LogLayout.segmentName(baseSequence: base)
             let path = LogLayout.join(directory, name)
             if let previous = segments.last, previous.baseSequence + UInt64(previous.offsets.count) != base {
-                let reason = "segment starts at sequence \(base) but the previous segment ends at "
+                let reason =
+                    "segment starts at sequence \(base) but the previous segment ends at "
                     + "\(previous.baseSequence + UInt64(previous.offsets.count) - 1)"
                 throw LogError(.corruptRecord, reason, file: path, offset: 0)
             }
@@ -118,11 +120,14 @@ public final class EventLog: Sendable {
             ).get()
             if let tail = scan.tail {
                 guard position == bases.count - 1 else {
-                    throw LogError(.corruptRecord, tail.reason + " in a sealed segment", file: path, offset: tail.offset)
+                    throw LogError(
+                        .corruptRecord, tail.reason + " in a sealed segment", file: path, offset: tail.offset)
                 }
                 try fs.truncate(handle, to: scan.validBytes)
                 try fs.sync(handle)
-                tails.append(.init(file: path, offset: tail.offset, droppedBytes: bytes.count - tail.offset, reason: tail.reason))
+                tails.append(
+                    .init(file: path, offset: tail.offset, droppedBytes: bytes.count - tail.offset, reason: tail.reason)
+                )
             }
             for (k, key) in scan.streamKeys.enumerated() { streams[key, default: []].append(base + UInt64(k)) }
             records += scan.offsets.count

@@ -9,7 +9,9 @@ struct IndexedSegment {
     var size: Int
     var lastTimestamp: Int64?
 
-    var info: SegmentInfo { SegmentInfo(name: name, baseSequence: baseSequence, recordCount: offsets.count, bytes: size) }
+    var info: SegmentInfo {
+        SegmentInfo(name: name, baseSequence: baseSequence, recordCount: offsets.count, bytes: size)
+    }
 }
 
 /// The in-memory index of durable records, rebuilt by scanning the segments on open.

@@ -35,35 +35,51 @@ enum LogLayout {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
 
-    static func encodeManifest(epoch: UInt64, createdAt: Int64) -> [UInt8] {
-        var bytes = manifestMagic
+    /// The 36-byte preamble shared by MANIFEST and segment headers:
+    /// magic 8 | version 4 | reserved 4 | epoch 8 | `field` 8 | CRC-32C of the preceding 32 bytes.
+    private static func preamble(magic: [UInt8], epoch: UInt64, field: UInt64) -> [UInt8] {
+        var bytes = magic
         bytes.appendLittleEndian(formatVersion)
         bytes.appendLittleEndian(UInt32(0))
         bytes.appendLittleEndian(epoch)
-        bytes.appendLittleEndian(createdAt)
+        bytes.appendLittleEndian(field)
         bytes.appendLittleEndian(CRC32C.checksum(bytes))
         return bytes
     }
 
+    /// Checks a preamble's magic, version and checksum; returns `(epoch, field)` or the reason it is invalid.
+    private static func readPreamble(
+        _ bytes: [UInt8], magic: [UInt8], what: String
+    ) -> Result<(UInt64, UInt64), LogError> {
+        func invalid(_ reason: String) -> Result<(UInt64, UInt64), LogError> {
+            .failure(LogError(.corruptRecord, reason, offset: 0))
+        }
+        guard bytes.count >= 36 else { return invalid("\(what) is \(bytes.count) bytes, too short for its header") }
+        guard Array(bytes[0..<8]) == magic else { return invalid("bad \(what) magic") }
+        let version: UInt32 = bytes.littleEndian(at: 8)
+        guard version == formatVersion else { return invalid("unsupported \(what) version \(version)") }
+        let stored: UInt32 = bytes.littleEndian(at: 32)
+        guard stored == CRC32C.checksum(bytes[0..<32]) else { return invalid("\(what) checksum mismatch") }
+        return .success((bytes.littleEndian(at: 16), bytes.littleEndian(at: 24)))
+    }
+
+    static func encodeManifest(epoch: UInt64, createdAt: Int64) -> [UInt8] {
+        preamble(magic: manifestMagic, epoch: epoch, field: UInt64(bitPattern: createdAt))
+    }
+
     /// The epoch stored in a manifest; throws `corruptManifest` (naming `file`) if it is invalid.
     static func decodeManifest(_ bytes: [UInt8], file: String) throws(LogError) -> UInt64 {
-        func corrupt(_ reason: String) -> LogError { LogError(.corruptManifest, reason, file: file, offset: 0) }
-        guard bytes.count == manifestBytes else { throw corrupt("manifest is \(bytes.count) bytes, expected 36") }
-        guard Array(bytes[0..<8]) == manifestMagic else { throw corrupt("bad manifest magic") }
-        let version: UInt32 = bytes.littleEndian(at: 8)
-        guard version == formatVersion else { throw corrupt("unsupported manifest version \(version)") }
-        let stored: UInt32 = bytes.littleEndian(at: 32)
-        guard stored == CRC32C.checksum(bytes[0..<32]) else { throw corrupt("manifest checksum mismatch") }
-        return bytes.littleEndian(at: 16)
+        guard bytes.count == manifestBytes else {
+            throw LogError(.corruptManifest, "manifest is \(bytes.count) bytes, expected 36", file: file, offset: 0)
+        }
+        switch readPreamble(bytes, magic: manifestMagic, what: "manifest") {
+        case .success(let (epoch, _)): return epoch
+        case .failure(let error): throw LogError(.corruptManifest, error.message, file: file, offset: 0)
+        }
     }
 
     static func encodeSegmentHeader(epoch: UInt64, baseSequence: UInt64) -> [UInt8] {
-        var bytes = segmentMagic
-        bytes.appendLittleEndian(formatVersion)
-        bytes.appendLittleEndian(UInt32(0))
-        bytes.appendLittleEndian(epoch)
-        bytes.appendLittleEndian(baseSequence)
-        bytes.appendLittleEndian(CRC32C.checksum(bytes))
+        var bytes = preamble(magic: segmentMagic, epoch: epoch, field: baseSequence)
         bytes.appendLittleEndian(UInt32(0))
         return bytes
     }
@@ -73,17 +89,15 @@ enum LogLayout {
         guard bytes.count >= segmentHeaderBytes else {
             return "segment is \(bytes.count) bytes, shorter than its 40-byte header"
         }
-        guard Array(bytes[0..<8]) == segmentMagic else { return "bad segment magic" }
-        let version: UInt32 = bytes.littleEndian(at: 8)
-        guard version == formatVersion else { return "unsupported segment version \(version)" }
-        let stored: UInt32 = bytes.littleEndian(at: 32)
-        guard stored == CRC32C.checksum(bytes[0..<32]) else { return "segment header checksum mismatch" }
-        let storedEpoch: UInt64 = bytes.littleEndian(at: 16)
-        guard storedEpoch == epoch else { return "segment epoch \(storedEpoch) differs from manifest epoch \(epoch)" }
-        let storedBase: UInt64 = bytes.littleEndian(at: 24)
-        guard storedBase == baseSequence else {
-            return "segment header base sequence \(storedBase) differs from its file name's \(baseSequence)"
+        switch readPreamble(bytes, magic: segmentMagic, what: "segment") {
+        case .failure(let error):
+            return error.message
+        case .success(let (storedEpoch, storedBase)):
+            if storedEpoch != epoch { return "segment epoch \(storedEpoch) differs from manifest epoch \(epoch)" }
+            if storedBase != baseSequence {
+                return "segment header base sequence \(storedBase) differs from its file name's \(baseSequence)"
+            }
+            return nil
         }
-        return nil
     }
 }

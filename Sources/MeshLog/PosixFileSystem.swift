@@ -122,7 +122,8 @@ public struct PosixFileSystem: LogFileSystem {
     public func lock(_ path: String) throws(LogError) -> LogFileHandle {
         let handle = try open(path, mode: .createIfMissing)
         guard flock(handle.rawValue, LOCK_EX | LOCK_NB) == 0 else {
-            let error = errno == EWOULDBLOCK
+            let error =
+                errno == EWOULDBLOCK
                 ? LogError(.directoryLocked, "another open log holds the lock", file: path, errno: errno)
                 : Self.failure("flock", path)
             close(handle)

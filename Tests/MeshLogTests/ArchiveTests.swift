@@ -5,7 +5,9 @@ import Testing
 
 @Suite struct ArchiveTests {
     /// Ten 47-byte records in 200-byte segments: bases 1, 4, 7, 10.
-    private func filledLog(_ fs: FaultInjectingFileSystem, clock: SettableWallClock = SettableWallClock(0)) async throws
+    private func filledLog(
+        _ fs: FaultInjectingFileSystem, clock: SettableWallClock = SettableWallClock(0)
+    ) async throws
         -> EventLog
     {
         let log = try EventLog.open(
@@ -56,10 +58,12 @@ import Testing
         let log = try await filledLog(fs, clock: clock)
         // Newest records: segment 1 at 20 s, segment 4 at 50 s, segment 7 at 80 s.
         clock.set(100_000_000_000)
-        let archived = try log.archiveSealedSegments(to: "/archive", policy: RetentionPolicy(maxAge: .seconds(Int64(50))))
+        let archived = try log.archiveSealedSegments(
+            to: "/archive", policy: RetentionPolicy(maxAge: .seconds(Int64(50))))
         #expect(archived.map(\.baseSequence) == [1, 4])
         #expect(log.firstLocalSequence == 7)
-        #expect(try log.archiveSealedSegments(to: "/archive", policy: RetentionPolicy(maxAge: .seconds(Int64(50)))) == [])
+        #expect(
+            try log.archiveSealedSegments(to: "/archive", policy: RetentionPolicy(maxAge: .seconds(Int64(50)))) == [])
     }
 
     @Test func aCorruptArchiveCopyKeepsTheLocalSegment() async throws {

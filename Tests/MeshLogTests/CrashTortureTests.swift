@@ -28,7 +28,9 @@ import Testing
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["crash-test", "--dir", directory, "--iterations", "8", "--seed", "11", "--max-delay", "200"]
+        process.arguments = [
+            "crash-test", "--dir", directory, "--iterations", "8", "--seed", "11", "--max-delay", "200",
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -130,9 +130,10 @@ import Glibc
 
     @Test func posixFileSystemRoundTrip() async throws {
         var template = Array("/tmp/meshlog-test-XXXXXX".utf8CString)
-        let directory = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map {
-            String(cString: $0)
-        })
+        let directory = try #require(
+            template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map {
+                String(cString: $0)
+            })
         defer {
             let fs = PosixFileSystem()
             for name in (try? fs.list(directory)) ?? [] { try? fs.remove(directory + "/" + name) }

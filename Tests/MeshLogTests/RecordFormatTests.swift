@@ -33,7 +33,8 @@ import Testing
 
     @Test func decodeDistinguishesIncompleteFromInvalid() {
         var bytes: [UInt8] = []
-        RecordCodec.encode(NewRecord(type: 1, streamKey: "k", payload: [1, 2, 3]), sequence: 9, timestamp: 0, into: &bytes)
+        RecordCodec.encode(
+            NewRecord(type: 1, streamKey: "k", payload: [1, 2, 3]), sequence: 9, timestamp: 0, into: &bytes)
         guard case .incomplete = RecordCodec.decode(bytes.dropLast(1), at: 0, maxRecordBytes: 1024) else {
             Issue.record("a short record must be incomplete")
             return

@@ -38,7 +38,8 @@ struct BenchCommand: AsyncParsableCommand {
                 return try await group.reduce(0, +)
             }
             let elapsed = ContinuousClock.now - start
-            let rate = Double(appended) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            let rate =
+                Double(appended) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             let syncs = counting.syncs.withLock { $0 }
             log.close()
             print(

@@ -128,7 +128,8 @@ struct Acknowledgement: Hashable, CustomStringConvertible {
         var malformed: [String] = []
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
-            if fields.count == 4, fields[0] == "ack", let sequence = UInt64(fields[1]), let checksum = UInt32(fields[2]) {
+            if fields.count == 4, fields[0] == "ack", let sequence = UInt64(fields[1]), let checksum = UInt32(fields[2])
+            {
                 acks.append(Acknowledgement(sequence: sequence, checksum: checksum, key: String(fields[3])))
             } else {
                 malformed.append(String(line))
