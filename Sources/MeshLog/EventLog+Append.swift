@@ -6,8 +6,10 @@ extension EventLog {
     /// then refuses everything with `logFailed`), `closed` after `close()`.
     public func append(_ records: [NewRecord]) async throws(LogError) -> [UInt64] {
         if records.isEmpty { return [] }
+        var bytes = 0
         for record in records {
             let size = RecordCodec.encodedSize(of: record)
+            bytes += size
             guard size <= configuration.maxRecordBytes, record.streamKey.utf8.count <= Int(UInt16.max) else {
                 throw LogError(
                     .recordTooLarge,
@@ -19,7 +21,7 @@ extension EventLog {
         let result = await withCheckedContinuation { continuation in
             let (schedule, refusal) = queue.withLock { q -> (Bool, LogError?) in
                 if let refusal = q.refusal { return (false, refusal) }
-                q.pending.append(AppendQueue.Pending(records: records, continuation: continuation))
+                q.pending.append(AppendQueue.Pending(records: records, bytes: bytes, continuation: continuation))
                 if q.flushScheduled { return (false, nil) }
                 q.flushScheduled = true
                 return (true, nil)
@@ -42,11 +44,19 @@ extension EventLog {
     var pendingAppendCount: Int { queue.withLock { $0.pending.count } }
 
     /// Commits queued appends batch by batch until the queue is empty. Runs on `flushQueue` only.
+    /// A batch is the longest prefix of the queue within `maxBatchBytes` (at least one append).
     func drain() {
+        let cap = configuration.maxBatchBytes
         while true {
             let (batch, refusal) = queue.withLock { q in
-                let batch = q.pending
-                q.pending.removeAll()
+                var count = 0
+                var bytes = 0
+                while count < q.pending.count && (count == 0 || bytes + q.pending[count].bytes <= cap) {
+                    bytes += q.pending[count].bytes
+                    count += 1
+                }
+                let batch = Array(q.pending.prefix(count))
+                q.pending.removeFirst(count)
                 if batch.isEmpty { q.flushScheduled = false }
                 return (batch, q.refusal)
             }

@@ -13,6 +13,9 @@ public struct LogConfiguration: Sendable {
     public var segmentMaxBytes: Int
     /// Largest encoded record (28 bytes of framing + stream key + payload) the log accepts.
     public var maxRecordBytes: Int
+    /// Largest commit batch: the flusher takes queued appends up to this many encoded bytes per write + sync
+    /// (always at least one append).
+    public var maxBatchBytes: Int
     /// Wall-clock time in ns since the Unix epoch, stamped on each commit batch and used for retention.
     public var wallClock: @Sendable () -> Int64
     /// Monotonic clock used to time recovery.
@@ -23,12 +26,14 @@ public struct LogConfiguration: Sendable {
     public init(
         segmentMaxBytes: Int = 64 << 20,
         maxRecordBytes: Int = 16 << 20,
+        maxBatchBytes: Int = 4 << 20,
         wallClock: @escaping @Sendable () -> Int64 = LogConfiguration.systemWallClock,
         clock: any MeshClock = SystemClock(),
         newEpoch: @escaping @Sendable () -> UInt64 = { UInt64.random(in: 1...UInt64.max) }
     ) {
         self.segmentMaxBytes = segmentMaxBytes
         self.maxRecordBytes = maxRecordBytes
+        self.maxBatchBytes = maxBatchBytes
         self.wallClock = wallClock
         self.clock = clock
         self.newEpoch = newEpoch

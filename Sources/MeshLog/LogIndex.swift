@@ -53,6 +53,8 @@ struct ActiveSegment {
 struct AppendQueue {
     struct Pending {
         var records: [NewRecord]
+        /// Encoded size of `records`.
+        var bytes: Int
         var continuation: CheckedContinuation<Result<[UInt64], LogError>, Never>
     }
 

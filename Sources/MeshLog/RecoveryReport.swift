@@ -1,7 +1,7 @@
 import MeshCore
 
 /// What `EventLog.open` found and repaired.
-public struct RecoveryReport: Sendable {
+public struct RecoveryReport: Sendable, CustomStringConvertible {
     /// A torn or partly written tail cut off the last segment.
     public struct TruncatedTail: Hashable, Sendable {
         public var file: String
@@ -19,6 +19,21 @@ public struct RecoveryReport: Sendable {
     /// Leftover `.tmp` files of interrupted creations that were deleted.
     public var removedTemporaryFiles: [String]
     public var duration: MeshDuration
+
+    public var description: String {
+        var text =
+            createdNewLog ? "created a new log" : "scanned \(recordsScanned) records in \(segmentsScanned) segments"
+        text += " in \(duration)"
+        for tail in truncatedTails {
+            text +=
+                "; truncated a torn tail of \(tail.droppedBytes) bytes at \(tail.file) offset \(tail.offset)"
+                + " (\(tail.reason))"
+        }
+        if !removedTemporaryFiles.isEmpty {
+            text += "; removed leftover \(removedTemporaryFiles.joined(separator: ", "))"
+        }
+        return text
+    }
 }
 
 /// A segment as the log currently indexes it.

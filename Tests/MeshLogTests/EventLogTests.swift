@@ -128,6 +128,29 @@ import Glibc
         #expect(try log.read(from: 1, limit: 100).count == 64)
     }
 
+    @Test func aCommitBatchStaysWithinMaxBatchBytes() async throws {
+        let fs = FaultInjectingFileSystem()
+        // 47-byte records; at most 3 per batch.
+        let log = try EventLog.open(
+            directory: "/log", fileSystem: fs, configuration: LogFixture.configuration(maxBatchBytes: 150)
+        )
+        fs.pauseSyncs()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await log.append(LogFixture.record("f00")) }
+            await LogFixture.waitUntil("the first commit is syncing") { fs.syncsWaiting == 1 }
+            for i in 1..<11 {
+                group.addTask { _ = try await log.append(LogFixture.record("k\(i < 10 ? "0" : "")\(i)")) }
+            }
+            await LogFixture.waitUntil("10 appends are queued") { log.pendingAppendCount == 10 }
+            let before = fs.syncCount
+            fs.resumeSyncs()
+            try await group.waitForAll()
+            // The first commit, then 10 queued appends in batches of 3, 3, 3, 1.
+            #expect(fs.syncCount - before == 5)
+        }
+        #expect(log.lastSequence == 11)
+    }
+
     @Test func posixFileSystemRoundTrip() async throws {
         var template = Array("/tmp/meshlog-test-XXXXXX".utf8CString)
         let directory = try #require(

@@ -18,10 +18,12 @@ enum LogFixture {
     static func configuration(
         segmentMaxBytes: Int = 64 << 20,
         maxRecordBytes: Int = 1 << 20,
+        maxBatchBytes: Int = 4 << 20,
         wallClock: SettableWallClock = SettableWallClock(1_000)
     ) -> LogConfiguration {
         LogConfiguration(
-            segmentMaxBytes: segmentMaxBytes, maxRecordBytes: maxRecordBytes, wallClock: { wallClock.now() },
+            segmentMaxBytes: segmentMaxBytes, maxRecordBytes: maxRecordBytes, maxBatchBytes: maxBatchBytes,
+            wallClock: { wallClock.now() },
             newEpoch: { epoch }
         )
     }

@@ -51,6 +51,12 @@ import Glibc
             ]
         )
         #expect(reopened.lastSequence == 5)
+        #expect(
+            reopened.recoveryReport.description.hasSuffix(
+                "; truncated a torn tail of 10 bytes at /log/00000000000000000001.seg offset 270"
+                    + " (record of 46 bytes but only 10 bytes remain)"
+            )
+        )
         #expect(fs.contents(of: firstSegment)?.count == end)
         #expect(try await reopened.append(LogFixture.record("k5")) == 6)
         reopened.close()
