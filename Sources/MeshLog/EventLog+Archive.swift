@@ -72,8 +72,12 @@ extension EventLog {
         }
         let nextBase = segment.baseSequence + UInt64(segment.recordCount)
         let uniqueKeys = Set(scan.streamKeys)
-        index.withLock { ix in
-            guard let first = ix.segments.first, first.name == segment.name else { return }
+        try index.withLock { (ix: inout LogIndex) throws(LogError) in
+            // Only `close()` can have changed the index since the segment was chosen (archiving is serialised).
+            if let refusal = ix.refusal { throw refusal }
+            guard let first = ix.segments.first, first.name == segment.name else {
+                throw LogError(.invalidArgument, "segment is no longer the oldest local segment", file: localPath)
+            }
             ix.segments.removeFirst()
             fs.close(first.handle)
             for key in uniqueKeys {

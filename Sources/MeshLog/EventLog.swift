@@ -26,7 +26,7 @@ public final class EventLog: Sendable {
     let archiving = Mutex<Int>(0)
     let flushQueue = DispatchQueue(label: "mesh.log.flush")
 
-    private init(
+    init(
         directory: String,
         epoch: UInt64,
         report: RecoveryReport,
@@ -64,116 +64,6 @@ public final class EventLog: Sendable {
             for handle in opened.dropFirst() { fileSystem.close(handle) }
             throw error
         }
-    }
-
-    private static func recover(
-        directory: String,
-        fileSystem fs: any LogFileSystem,
-        configuration: LogConfiguration,
-        _ opened: inout [LogFileHandle]
-    ) throws(LogError) -> EventLog {
-        let started = configuration.clock.now()
-        try fs.createDirectory(directory)
-        let lock = try fs.lock(LogLayout.join(directory, LogLayout.lockName))
-        opened.append(lock)
-        let names = try fs.list(directory)
-        let temporaries = names.filter { $0.hasSuffix(LogLayout.temporarySuffix) }.sorted()
-        for name in temporaries { try fs.remove(LogLayout.join(directory, name)) }
-        if !temporaries.isEmpty { try fs.syncDirectory(directory) }
-        let bases = names.compactMap(LogLayout.baseSequence(ofSegmentNamed:)).sorted()
-
-        let manifestPath = LogLayout.join(directory, LogLayout.manifestName)
-        let epoch: UInt64
-        let created: Bool
-        if fs.fileExists(manifestPath) {
-            epoch = try LogLayout.decodeManifest(try fs.readWholeFile(manifestPath), file: manifestPath)
-            created = false
-        } else {
-            guard bases.isEmpty else {
-                throw LogError(
-                    .corruptManifest, "MANIFEST is missing but \(bases.count) segments exist", file: manifestPath)
-            }
-            epoch = configuration.newEpoch()
-            let manifest = LogLayout.encodeManifest(epoch: epoch, createdAt: configuration.wallClock())
-            try fs.writeFileAtomically(manifestPath, manifest, directory: directory)
-            created = true
-        }
-
-        var segments: [IndexedSegment] = []
-        var streams: [String: [UInt64]] = [:]
-        var tails: [RecoveryReport.TruncatedTail] = []
-        var records = 0
-        for (position, base) in bases.enumerated() {
-            let name = LogLayout.segmentName(baseSequence: base)
-            let path = LogLayout.join(directory, name)
-            if let previous = segments.last, previous.baseSequence + UInt64(previous.offsets.count) != base {
-                let reason =
-                    "segment starts at sequence \(base) but the previous segment ends at "
-                    + "\(previous.baseSequence + UInt64(previous.offsets.count) - 1)"
-                throw LogError(.corruptRecord, reason, file: path, offset: 0)
-            }
-            let handle = try fs.open(path, mode: .existing)
-            opened.append(handle)
-            let bytes = try fs.read(handle, at: 0, count: try fs.size(handle))
-            let scan = try SegmentScan.scan(
-                bytes, file: path, epoch: epoch, baseSequence: base, maxRecordBytes: configuration.maxRecordBytes
-            ).get()
-            if let tail = scan.tail {
-                guard position == bases.count - 1 else {
-                    throw LogError(
-                        .corruptRecord, tail.reason + " in a sealed segment", file: path, offset: tail.offset)
-                }
-                try fs.truncate(handle, to: scan.validBytes)
-                try fs.sync(handle)
-                tails.append(
-                    .init(file: path, offset: tail.offset, droppedBytes: bytes.count - tail.offset, reason: tail.reason)
-                )
-            }
-            for (k, key) in scan.streamKeys.enumerated() { streams[key, default: []].append(base + UInt64(k)) }
-            records += scan.offsets.count
-            segments.append(
-                IndexedSegment(
-                    name: name, path: path, handle: handle, baseSequence: base, offsets: scan.offsets,
-                    size: scan.validBytes, lastTimestamp: scan.lastTimestamp
-                )
-            )
-        }
-        if segments.isEmpty {
-            let segment = try createSegment(fs, directory: directory, epoch: epoch, baseSequence: 1)
-            opened.append(segment.handle)
-            segments.append(segment)
-        }
-        let last = segments[segments.count - 1]
-        let lastSequence = last.baseSequence + UInt64(last.offsets.count) - 1
-        let report = RecoveryReport(
-            createdNewLog: created, segmentsScanned: bases.count, recordsScanned: records, truncatedTails: tails,
-            removedTemporaryFiles: temporaries, duration: configuration.clock.now() - started
-        )
-        return EventLog(
-            directory: directory, epoch: epoch, report: report, fileSystem: fs, configuration: configuration,
-            active: ActiveSegment(
-                name: last.name, path: last.path, handle: last.handle, size: last.size, lastSequence: lastSequence
-            ),
-            index: LogIndex(segments: segments, streams: streams, lastSequence: lastSequence, directoryLock: lock)
-        )
-    }
-
-    /// Creates an empty segment durably (temporary file, sync, rename, directory sync) and opens it.
-    static func createSegment(
-        _ fs: any LogFileSystem,
-        directory: String,
-        epoch: UInt64,
-        baseSequence: UInt64
-    ) throws(LogError) -> IndexedSegment {
-        let name = LogLayout.segmentName(baseSequence: baseSequence)
-        let path = LogLayout.join(directory, name)
-        let header = LogLayout.encodeSegmentHeader(epoch: epoch, baseSequence: baseSequence)
-        try fs.writeFileAtomically(path, header, directory: directory)
-        let handle = try fs.open(path, mode: .existing)
-        return IndexedSegment(
-            name: name, path: path, handle: handle, baseSequence: baseSequence, offsets: [], size: header.count,
-            lastTimestamp: nil
-        )
     }
 
     /// Refuses every later call with `closed` (appends still queued are refused too), waits for a commit in
