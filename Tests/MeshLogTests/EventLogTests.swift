@@ -151,6 +151,15 @@ import Glibc
         #expect(log.lastSequence == 11)
     }
 
+    @Test func posixFileSystemReportsErrnoWithTheFile() {
+        let fs = PosixFileSystem()
+        #expect { try fs.open("/nonexistent-meshlog-dir/x", mode: .existing) } throws: {
+            let error = $0 as? LogError
+            return error?.code == .ioError && error?.errno == ENOENT && error?.file == "/nonexistent-meshlog-dir/x"
+        }
+        #expect { try fs.list("/nonexistent-meshlog-dir") } throws: { ($0 as? LogError)?.errno == ENOENT }
+    }
+
     @Test func posixFileSystemRoundTrip() async throws {
         var template = Array("/tmp/meshlog-test-XXXXXX".utf8CString)
         let directory = try #require(
