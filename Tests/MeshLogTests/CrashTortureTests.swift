@@ -29,7 +29,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
-            "crash-test", "--dir", directory, "--iterations", "8", "--seed", "11", "--max-delay", "200",
+            "crash-test", "--dir", directory, "--iterations", "8", "--seed", "11", "--min-delay", "50", "--max-delay",
+            "400",
         ]
         let output = Pipe()
         process.standardOutput = output
