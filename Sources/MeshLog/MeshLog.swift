@@ -1,1 +1,0 @@
-// MeshLog — see README.md#architecture
