@@ -45,12 +45,18 @@ public final class MeshConnection: Sendable {
         isInbound: Bool
     ) {
         self.channel = channel
+        self.taskExecutor = EventLoopTaskExecutor(loop: channel.eventLoop)
         self.flags = flags
         self.handler = handler
         self.peer = peer
         self.remoteAddress = remoteAddress
         self.isInbound = isInbound
     }
+
+    /// An executor that runs tasks on this connection's event loop. Callers that make many calls on
+    /// one connection can run there (`Task(executorPreference: connection.taskExecutor)`): their calls
+    /// then start and complete without waking another thread.
+    public let taskExecutor: EventLoopTaskExecutor
 
     /// True while new calls may use this connection: open, and neither side is going away.
     public var isAvailable: Bool { channel.isActive && flags.acceptsNewCalls }
@@ -74,12 +80,13 @@ public final class MeshConnection: Sendable {
         let handler = self.handler
         let result: Result<ResponseHead, RPCError> = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<ResponseHead, RPCError>, Never>) in
-                loop.execute {
+                let start: @Sendable () -> Void = {
                     let call = PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay) {
                         continuation.resume(returning: $0)
                     }
                     handler.value.startCall(call)
                 }
+                if loop.inEventLoop { start() } else { loop.execute(start) }
             }
         } onCancel: {
             loop.execute { handler.value.cancelCall(callID) }

@@ -79,19 +79,24 @@ struct DemoCommand: AsyncParsableCommand {
                 say("node-a called greeter/Missing -> \(error.code): \(error.message)")
             }
 
-            let burstStart = ContinuousClock.now
-            let perWorker = max(1, calls / concurrency)
-            try await withThrowingTaskGroup(of: Void.self) { burst in
-                for _ in 0..<concurrency {
-                    burst.addTask {
-                        for _ in 0..<perWorker { _ = try await connection.call(Self.hello, Greeting(text: "x")) }
+            for onLoop in [false, true] {
+                let burstStart = ContinuousClock.now
+                let perWorker = max(1, calls / concurrency)
+                let executor: (any TaskExecutor)? = onLoop ? connection.taskExecutor : nil
+                try await withThrowingTaskGroup(of: Void.self) { burst in
+                    for _ in 0..<concurrency {
+                        burst.addTask(executorPreference: executor) {
+                            for _ in 0..<perWorker { _ = try await connection.call(Self.hello, Greeting(text: "x")) }
+                        }
                     }
+                    try await burst.waitForAll()
                 }
-                try await burst.waitForAll()
+                let elapsed = ContinuousClock.now - burstStart
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let rate = Int(Double(perWorker * concurrency) / seconds)
+                let where_ = onLoop ? "callers on the connection's event loop" : "callers on the global executor"
+                say("burst: \(perWorker * concurrency) sealed calls, \(concurrency) in flight on one connection, \(where_): \(rate) calls/s")
             }
-            let elapsed = ContinuousClock.now - burstStart
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            say("burst: \(perWorker * concurrency) sealed calls, \(concurrency) in flight on one connection: \(Int(Double(perWorker * concurrency) / seconds)) calls/s")
 
             // A node from another cluster (its own CA) is refused by node-b.
             let otherCA = ClusterCA(clusterName: "other-cluster", keyPair: .generate())
