@@ -106,6 +106,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     private var queue = CircularBuffer<PendingCall>()
     private var cancelledBeforeStart: Set<UInt64> = []
     private var peerMaxConcurrentStreams = 100
+    private var peerSettingsReceived = false
+    private var peerMaxBodyLength = FrameDecoder.defaultMaxBodyLength
 
     // Incoming calls.
     private var inboundCalls: [UInt32: InboundCall] = [:]
@@ -276,13 +278,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         do {
             type = try frame.header.validated()
         } catch {
-            refuse(ConnectionError(.frameRejected, error.message, cause: error), tellPeer: true)
+            fail(ConnectionError(.frameRejected, error.message, cause: error), tellPeer: true)
             return
         }
         let body = Array(frame.body.readableBytesView)[...]
         if type == .goAway {
             let reason = (try? GoAwayBody(decoding: body))?.status.description ?? "no reason given"
-            refuse(ConnectionError(.handshakeFailed, "peer refused the handshake: \(reason)"), tellPeer: false)
+            fail(ConnectionError(.handshakeFailed, "peer refused the handshake: \(reason)"))
             return
         }
         do {
@@ -309,13 +311,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 becomeEstablished()
                 flushNow()
             default:
-                refuse(
+                fail(
                     ConnectionError(.protocolViolation, "unexpected \(type) frame during the handshake (\(phase))"),
                     tellPeer: true
                 )
             }
         } catch {
-            refuse(ConnectionError(.handshakeFailed, error.message, cause: error), tellPeer: true)
+            fail(ConnectionError(.handshakeFailed, error.message, cause: error), tellPeer: true)
         }
     }
 
@@ -399,8 +401,11 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     }
 
     private func applySettings(_ body: ArraySlice<UInt8>) throws {
+        guard !peerSettingsReceived else { throw ConnectionError(.protocolViolation, "a second settings frame") }
+        peerSettingsReceived = true
         let s = try SettingsBody(decoding: body)
         peerMaxConcurrentStreams = max(1, Int(s.maxConcurrentStreams))
+        peerMaxBodyLength = max(16 * 1024, Int(s.maxBodyLength))
         drainQueue()
     }
 
@@ -411,11 +416,11 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         guard stream != 0, stream % 2 == peerParity else {
             throw ConnectionError(.protocolViolation, "stream id \(stream) has the wrong parity for the peer")
         }
-        guard inboundCalls[stream] == nil else {
-            throw ConnectionError(.protocolViolation, "stream id \(stream) is already in use")
+        guard stream > highestPeerStreamID else {
+            throw ConnectionError(.protocolViolation, "stream id \(stream) is not above the last one (\(highestPeerStreamID))")
         }
         let head = try RequestHead(decoding: body)
-        if draining && stream > highestPeerStreamID {
+        if draining {
             if !oneWay { answer(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down"))) }
             return
         }
@@ -542,7 +547,14 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.whenComplete { _ in bound.value.responseWritten(stream) }
-        writeSealed(.response, stream: stream, body: response.encoded(), promise: written)
+        var body = response.encoded()
+        if body.count > peerMaxBodyLength {
+            logger.warning("response too large for the peer; answering resourceExhausted",
+                           metadata: ["mesh.stream": "\(stream)", "bytes": "\(body.count)"])
+            body = ResponseHead(status: RPCStatus(code: .resourceExhausted,
+                message: "response body of \(body.count) bytes exceeds the caller's limit of \(peerMaxBodyLength)")).encoded()
+        }
+        writeSealed(.response, stream: stream, body: body, promise: written)
     }
 
     private func responseWritten(_ stream: UInt32) {
@@ -612,16 +624,23 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             }
             head.timeoutMicros = UInt64(remaining)
         }
+        let body = head.encoded()
+        guard body.count <= peerMaxBodyLength else {
+            calls[call.callID] = nil
+            call.complete(.failure(RPCError(.resourceExhausted,
+                "request body of \(body.count) bytes exceeds the peer's limit of \(peerMaxBodyLength)")))
+            return
+        }
         let stream = nextStreamID
         nextStreamID &+= 2
         call.streamID = stream
         if call.oneWay {
             calls[call.callID] = nil
-            writeSealed(.message, stream: stream, body: head.encoded())
+            writeSealed(.message, stream: stream, body: body)
             call.complete(.success(ResponseHead(status: .ok)))
         } else {
             streams[stream] = call
-            writeSealed(.request, stream: stream, body: head.encoded())
+            writeSealed(.request, stream: stream, body: body)
         }
     }
 
@@ -752,12 +771,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Failing and closing
 
-    /// Closes the connection because of `error`; logs it and fails every pending call.
+    /// Closes the connection because of `error`; logs it and fails every pending call. With
+    /// `tellPeer`, a goAway says why first: sealed once both directions have keys, plaintext before
+    /// (the peer cannot open sealed frames yet; framing.md, "Errors that close the connection").
     func fail(_ error: ConnectionError, tellPeer: Bool = false) {
         guard phase != .closed, let context else { return }
         if tellPeer {
-            let body = GoAwayBody(lastStreamID: highestPeerStreamID,
-                                  status: RPCStatus(code: .unavailable, message: error.description))
+            let body = GoAwayBody(lastStreamID: highestPeerStreamID, status: Self.goAwayStatus(for: error))
             if sealer != nil, phase == .established || phase == .awaitingSettings {
                 writeSealed(.goAway, stream: 0, body: body.encoded())
             } else {
@@ -768,15 +788,17 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         finish(error: error, context: context, closeChannel: true, failCallsWith: error)
     }
 
-    /// A handshake refusal: tell the peer why in a plaintext goAway (it cannot read sealed frames yet).
-    private func refuse(_ error: ConnectionError, tellPeer: Bool) {
-        guard phase != .closed, let context else { return }
-        if tellPeer {
-            let body = GoAwayBody(lastStreamID: 0, status: RPCStatus(code: .unauthenticated, message: error.message))
-            writePlain(.goAway, body: body.encoded())
-            flushNow()
+    /// The status a goAway carries for `error` (framing.md's table; handshake refusals are `unauthenticated`).
+    static func goAwayStatus(for error: ConnectionError) -> RPCStatus {
+        if let wire = error.cause as? WireError {
+            let code: RPCStatus.Code = wire.code == .unsupportedVersion || wire.code == .unknownFrameType ? .unimplemented : .internal
+            return RPCStatus(code: code, message: "\(wire.code): \(wire.message)")
         }
-        finish(error: error, context: context, closeChannel: true, failCallsWith: error)
+        switch error.code {
+        case .handshakeFailed, .handshakeTimeout: return RPCStatus(code: .unauthenticated, message: error.message)
+        case .protocolViolation, .frameRejected: return RPCStatus(code: .internal, message: error.message)
+        default: return RPCStatus(code: .unavailable, message: error.message)
+        }
     }
 
     private func finish(error: ConnectionError?, context: ChannelHandlerContext, closeChannel: Bool, failCallsWith: ConnectionError?) {

@@ -19,7 +19,7 @@ public struct TransportConfiguration: Sendable {
     /// Close the connection when a ping is not answered within this long.
     public var keepaliveTimeout: MeshDuration = .seconds(10)
     /// How long a graceful shutdown waits for in-flight calls before closing anyway.
-    public var shutdownGrace: MeshDuration = .seconds(10)
+    public var shutdownGrace: MeshDuration = .seconds(30)
     /// Reconnect backoff after a failed dial: full jitter over an exponentially growing cap.
     public var reconnectInitialBackoff: MeshDuration = .milliseconds(100)
     public var reconnectMaxBackoff: MeshDuration = .seconds(10)

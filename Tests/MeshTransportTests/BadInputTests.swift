@@ -95,7 +95,8 @@ struct BadInputTests {
             let frame = try #require(try FrameDecoder().decode(buffer: &buffer))
             #expect(frame.header.type == .goAway)
             let body = try GoAwayBody(decoding: Array(frame.body.readableBytesView))
-            #expect(body.status.code == .unauthenticated)
+            #expect(body.status.code == .unimplemented)
+            #expect(body.status.message == "unknownFrameType: frame type 0x7e is not defined in version 1")
             try await h.expectStillServing()
             await h.stop()
         }

@@ -144,3 +144,27 @@ struct CallTests {
         }
     }
 }
+
+@Suite("Body size limits")
+struct BodyLimitTests {
+    @Test func aRequestOverThePeersLimitFailsLocallyAndTheConnectionSurvives() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            var small = TransportConfiguration()
+            small.maxBodyLength = 64 * 1024
+            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), configuration: small,
+                                       group: group, logger: testLogger)
+            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
+            let address = try await server.listen(on: loopback())
+            let c = try await client.connection(to: address)
+            let e = await #expect(throws: RPCError.self) {
+                try await c.call(Echo.inline, RawMessage(Array(repeating: 1, count: 100_000)))
+            }
+            #expect(e?.code == .resourceExhausted)
+            #expect(e?.message.hasPrefix("request body of 100") == true)
+            #expect(try await c.call(Echo.inline, RawMessage(Array(repeating: 2, count: 60_000))).bytes.count == 60_000)
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+}
