@@ -25,11 +25,13 @@ public struct BenchDriver: Sendable {
                     if let startFailure {
                         result = startFailure
                     } else {
-                        result = await runCell(target, plan: options.plan(payloadSize: payloadSize, concurrency: concurrency))
+                        let plan = options.plan(payloadSize: payloadSize, concurrency: concurrency)
+                        result = await runCell(target, plan: plan)
                         progress(describe(target.name, payloadSize, concurrency, result))
                     }
                     outcomes.append(
-                        CellOutcome(target: target.name, payloadSize: payloadSize, concurrency: concurrency, result: result))
+                        CellOutcome(
+                            target: target.name, payloadSize: payloadSize, concurrency: concurrency, result: result))
                 }
             }
             await target.stop()

@@ -5,7 +5,9 @@ import NIOPosix
 /// handler the client kind needs.
 enum NIOEchoConnector {
     static func connect(
-        port: Int, group: any EventLoopGroup, addHandler: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
+        port: Int,
+        group: any EventLoopGroup,
+        addHandler: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
     ) async throws -> any Channel {
         try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -37,7 +39,8 @@ struct NIOInLoopClient: EchoClient {
         let channel = self.channel
         channel.eventLoop.execute {
             do {
-                try channel.pipeline.syncOperations.handler(type: ClosedLoopClientHandler.self).start(plan, promise: promise)
+                let handler = try channel.pipeline.syncOperations.handler(type: ClosedLoopClientHandler.self)
+                handler.start(plan, promise: promise)
             } catch {
                 promise.fail(BenchError(.connectionClosed, "client handler is gone", cause: error))
             }

@@ -17,6 +17,17 @@ public enum NIOEchoServer {
             .bind(host: "127.0.0.1", port: port)
             .get()
     }
+
+    /// Child-process mode: binds, reports the bound port through `announce`, then serves until the process is
+    /// killed or the listening channel closes.
+    public static func serve(port: Int, announce: (Int) -> Void) async throws {
+        let channel = try await bind(port: port, group: MultiThreadedEventLoopGroup.singleton)
+        guard let bound = channel.localAddress?.port else {
+            throw BenchError(.serverStartFailed, "nio server has no local port")
+        }
+        announce(bound)
+        try await channel.closeFuture.get()
+    }
 }
 
 /// Echoes every decoded frame with the same request id; one flush per `channelReadComplete`.

@@ -35,7 +35,8 @@ public enum ReportTable {
                     formatRatio(top?.p50Nanos.map(Double.init), bottom?.p50Nanos.map(Double.init)),
                     formatRatio(top?.p99Nanos.map(Double.init), bottom?.p99Nanos.map(Double.init)),
                 ]
-                lines.append(row(["\(numerator)/\(denominator)", formatPayload(key.payload), "\(key.concurrency)"] + cells))
+                let label = ["\(numerator)/\(denominator)", formatPayload(key.payload), "\(key.concurrency)"]
+                lines.append(row(label + cells))
             }
         }
         return lines.joined(separator: "\n")

@@ -76,7 +76,8 @@ import Testing
         #expect(HostInfo(onlineCores: 2, cpusAllowedList: "0").isPinned == true)
         #expect(HostInfo(onlineCores: 2, cpusAllowedList: "0-1").isPinned == false)
         #expect(HostInfo(onlineCores: 2, cpusAllowedList: nil).isPinned == nil)
-        #expect(HostInfo(onlineCores: 2, cpusAllowedList: "0").summary == "cores online: 2; Cpus_allowed_list: 0 (pinned)")
+        let summary = HostInfo(onlineCores: 2, cpusAllowedList: "0").summary
+        #expect(summary == "cores online: 2; Cpus_allowed_list: 0 (pinned)")
     }
 
     @Test func serverAnnouncementNeedsACompleteLine() {

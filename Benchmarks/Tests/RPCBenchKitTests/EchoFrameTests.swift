@@ -54,7 +54,7 @@ import Testing
 }
 
 @Suite struct ClientHandlerTests {
-    @Test func closedLoopRejectsARepliesForAnIdNotInFlight() throws {
+    @Test func closedLoopRejectsAReplyForAnIdNotInFlight() throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(EchoFrameDecoder()))
         try channel.pipeline.syncOperations.addHandler(ClosedLoopClientHandler())

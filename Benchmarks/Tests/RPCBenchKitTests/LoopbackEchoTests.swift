@@ -12,7 +12,9 @@ import Testing
         let client = try await NIOAsyncClient.connect(port: port, group: MultiThreadedEventLoopGroup.singleton)
         let replies = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             for caller in 0..<64 {
-                group.addTask { (caller, try await client.echo([UInt8](repeating: UInt8(caller), count: 100 + caller))) }
+                group.addTask {
+                    (caller, try await client.echo([UInt8](repeating: UInt8(caller), count: 100 + caller)))
+                }
             }
             var all: [Int: [UInt8]] = [:]
             for try await (caller, reply) in group { all[caller] = reply }
