@@ -13,8 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
-        // MESH SLOT (1/2): uncomment when MeshTransport is ready.
-        // .package(name: "Mesh", path: ".."),
+        .package(name: "Mesh", path: ".."),
     ],
     targets: [
         // Target-independent machinery: the EchoTarget protocol, closed-loop driver, statistics, report,
@@ -32,8 +31,8 @@ let package = Package(
                 "RPCBenchKit",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
-                // MESH SLOT (2/2): uncomment together with the package line above.
-                // .product(name: "MeshTransport", package: "Mesh"),
+                .product(name: "MeshTransport", package: "Mesh"),
+                .product(name: "MeshNode", package: "Mesh"),
             ]
         ),
         .testTarget(

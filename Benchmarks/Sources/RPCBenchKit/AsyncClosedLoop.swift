@@ -7,7 +7,7 @@ public enum AsyncClosedLoop {
         let window = plan.window(startingAt: MonotonicClock.nowNanos())
         return try await withThrowingTaskGroup(of: [UInt64].self) { group in
             for _ in 0..<plan.concurrency {
-                group.addTask {
+                group.addTask(executorPreference: client.callerExecutor) {
                     var local: [UInt64] = []
                     while true {
                         let sentAt = MonotonicClock.nowNanos()

@@ -66,7 +66,7 @@ public struct BenchOptions: Hashable, Sendable {
     public var warmUpSeconds: Double = 0.5
     public var payloadSizes: [Int] = [64, 4096]
     public var concurrencies: [Int] = [1, 16, 64, 256]
-    public var targets: [String] = ["grpc", "nio", "nio-async", "mesh"]
+    public var targets: [String] = ["grpc", "nio", "nio-async", "mesh", "mesh-loop"]
 
     public init() {}
 

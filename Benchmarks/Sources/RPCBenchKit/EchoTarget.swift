@@ -28,9 +28,13 @@ public protocol EchoClient: Sendable {
 public protocol AsyncEchoClient: EchoClient {
     /// One unary echo call; the reply must equal `payload`. Called concurrently by up to `concurrency` tasks.
     func echo(_ payload: [UInt8]) async throws -> [UInt8]
+    /// Where the closed loop's caller tasks run; nil = the global concurrent executor (the default).
+    var callerExecutor: (any TaskExecutor)? { get }
 }
 
 extension AsyncEchoClient {
+    public var callerExecutor: (any TaskExecutor)? { nil }
+
     public func runCell(_ plan: CellPlan) async throws -> LatencySamples {
         try await AsyncClosedLoop.run(plan, client: self)
     }

@@ -3,7 +3,9 @@
 /// calls/s ratio and latency ratios, "n/a" while either side has no number.
 public enum ReportTable {
     /// The ratio rows printed after the measured rows: (numerator, denominator) target names.
-    public static let defaultRatios: [(String, String)] = [("mesh", "grpc"), ("mesh", "nio")]
+    public static let defaultRatios: [(String, String)] = [
+        ("mesh", "grpc"), ("mesh", "nio"), ("mesh-loop", "grpc"), ("mesh-loop", "nio"),
+    ]
 
     public static func render(_ outcomes: [CellOutcome], ratios: [(String, String)] = defaultRatios) -> String {
         var lines = [

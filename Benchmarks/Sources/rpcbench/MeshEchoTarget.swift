@@ -1,26 +1,77 @@
+import Logging
+import MeshNode
+import MeshRPC
+import MeshTransport
+import NIOPosix
 import RPCBenchKit
 
-// ============================================================================================================
-// MESH SLOT. To add the Mesh column:
-//   1. In Benchmarks/Package.swift uncomment the two lines marked "MESH SLOT" (the `path: ".."` package and the
-//      MeshTransport product on the rpcbench target).
-//   2. Replace this file: `start()` launches a Mesh echo server (add a `serve-mesh` case in main.swift, or start
-//      a node in-process), `makeClient` returns an `AsyncEchoClient` whose `echo(_:)` is one unary MeshTransport
-//      call with the payload as body. Keep the name "mesh": the ratio rows mesh/grpc and mesh/nio look it up.
-// Until then every mesh cell and every ratio row prints "n/a".
-// ============================================================================================================
+/// Mesh over its signed, sealed binary protocol. The server is `rpcbench serve-mesh` in a child process
+/// (development CA, an inline echo handler); each cell opens one authenticated connection.
+/// `mesh` runs the caller tasks on the global executor, like every other async client here;
+/// `mesh-loop` runs them on the connection's event loop (`MeshConnection.taskExecutor`), the
+/// placement Mesh recommends for callers that make many calls on one connection.
+actor MeshEchoTarget: EchoTarget {
+    nonisolated let name: String
+    nonisolated let callersOnEventLoop: Bool
+    private var server: ServerProcess?
 
-/// Placeholder for the Mesh transport; reports itself unavailable.
-struct MeshEchoTarget: EchoTarget {
-    let name = "mesh"
+    init(callersOnEventLoop: Bool) {
+        self.callersOnEventLoop = callersOnEventLoop
+        self.name = callersOnEventLoop ? "mesh-loop" : "mesh"
+    }
+
+    static let echo = MethodDescriptor<RawMessage, RawMessage>(service: "bench", method: "Echo")
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "rpcbench.mesh")
+        logger.logLevel = .critical
+        return logger
+    }
 
     func start() async throws {
-        throw BenchError(.targetUnavailable, "Mesh column not wired yet (Sources/rpcbench/MeshEchoTarget.swift)")
+        server = try ServerProcess.launch(subcommand: "serve-mesh")
     }
 
     func makeClient(concurrency: Int) async throws -> any EchoClient {
-        throw BenchError(.targetUnavailable, "Mesh column not wired yet")
+        guard let port = server?.port else { throw BenchError(.serverStartFailed, "mesh server is not running") }
+        let transport = MeshTransport(
+            identity: DevelopmentIdentity.identity(name: "bench-client", roles: []),
+            router: ServiceRouter(), group: MultiThreadedEventLoopGroup.singleton, logger: Self.quietLogger)
+        let connection = try await transport.connect(to: HostPort(host: "127.0.0.1", port: port))
+        return MeshEchoClient(transport: transport, connection: connection, onLoop: callersOnEventLoop)
     }
 
-    func stop() async {}
+    func stop() async {
+        server?.terminate()
+        server = nil
+    }
+
+    /// Child-process mode: a Mesh transport serving `bench/Echo` inline on 127.0.0.1:`port`.
+    static func serve(port: Int) async throws {
+        var router = ServiceRouter()
+        router.registerInline(echo) { request, _ in request }
+        let transport = MeshTransport(
+            identity: DevelopmentIdentity.identity(name: "bench-server", roles: []),
+            router: router, group: MultiThreadedEventLoopGroup.singleton, logger: quietLogger)
+        let bound = try await transport.listen(on: HostPort(host: "127.0.0.1", port: port))
+        announceListening(port: bound.port)
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+}
+
+struct MeshEchoClient: AsyncEchoClient {
+    let transport: MeshTransport
+    let connection: MeshConnection
+    let onLoop: Bool
+
+    var callerExecutor: (any TaskExecutor)? { onLoop ? connection.taskExecutor : nil }
+
+    func echo(_ payload: [UInt8]) async throws -> [UInt8] {
+        try await connection.call(MeshEchoTarget.echo, RawMessage(payload), options: CallOptions(timeout: .seconds(10))).bytes
+    }
+
+    func close() async {
+        await connection.close(grace: .seconds(1))
+        await transport.shutdown()
+    }
 }

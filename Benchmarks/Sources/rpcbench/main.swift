@@ -13,8 +13,9 @@ func makeTarget(named name: String) throws(BenchError) -> any EchoTarget {
     case "grpc": return GRPCEchoTarget()
     case "nio": return NIOEchoTarget(kind: .inLoop)
     case "nio-async": return NIOEchoTarget(kind: .async)
-    case "mesh": return MeshEchoTarget()
-    default: throw BenchError(.usage, "unknown target \(name); known: grpc, nio, nio-async, mesh")
+    case "mesh": return MeshEchoTarget(callersOnEventLoop: false)
+    case "mesh-loop": return MeshEchoTarget(callersOnEventLoop: true)
+    default: throw BenchError(.usage, "unknown target \(name); known: grpc, nio, nio-async, mesh, mesh-loop")
     }
 }
 
@@ -32,6 +33,8 @@ do {
             try await GRPCEchoTarget.serve(port: port)
         case "nio":
             try await NIOEchoServer.serve(port: port, announce: announceListening(port:))
+        case "mesh":
+            try await MeshEchoTarget.serve(port: port)
         default:
             throw BenchError(.usage, "nothing to serve for serve-\(target)")
         }
