@@ -173,7 +173,14 @@ public final class MeshTransport: Sendable {
     /// The shared connection to `address`: an existing available one, or a new one. After a failed
     /// dial, further dials wait a backoff (full jitter, exponentially growing); a caller whose
     /// `deadline` falls before the next attempt fails fast with `unavailable` and the last error.
-    public func connection(to address: HostPort, deadline: MeshInstant? = nil) async throws(RPCError) -> MeshConnection {
+    ///
+    /// With `peerName`, any available connection to that peer is reused whichever side dialled it (one
+    /// connection per pair of peers), and a new connection must present a certificate with that name.
+    public func connection(
+        to address: HostPort,
+        peerName: String? = nil,
+        deadline: MeshInstant? = nil
+    ) async throws(RPCError) -> MeshConnection {
         let clock = SystemClock()
         while true {
             enum Step {
@@ -185,7 +192,11 @@ public final class MeshTransport: Sendable {
             }
             let step: Step = state.withLock { state in
                 if state.shuttingDown { return .refuse(RPCError(.unavailable, "transport is shutting down")) }
-                // Any available connection to a peer at this address, in either direction, will do.
+                if let peerName, let existing = state.connections.values.first(where: {
+                    $0.peer.name == peerName && $0.isAvailable
+                }) {
+                    return .use(existing)
+                }
                 switch state.dials[address] {
                 case .connected(let c) where c.isAvailable:
                     return .use(c)
@@ -219,7 +230,7 @@ public final class MeshTransport: Sendable {
                 if Task.isCancelled { throw RPCError(.cancelled, "cancelled while waiting to reconnect to \(address)") }
             case .dial(let promise, let attempt):
                 do {
-                    let c = try await connect(to: address)
+                    let c = try await connect(to: address, expectedPeerName: peerName)
                     state.withLock { $0.dials[address] = .connected(c) }
                     promise.succeed(c)
                     return c

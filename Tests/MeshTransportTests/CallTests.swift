@@ -168,3 +168,40 @@ struct BodyLimitTests {
         }
     }
 }
+
+@Suite("One connection per pair of peers")
+struct ConnectionReuseTests {
+    @Test func aCallByPeerNameReusesTheConnectionThePeerDialled() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let a = MeshTransport(identity: cluster.identity("node-a"), router: Echo.router(), group: group, logger: testLogger)
+            let b = MeshTransport(identity: cluster.identity("node-b"), router: Echo.router(), group: group, logger: testLogger)
+            let addressA = try await a.listen(on: loopback())
+            let addressB = try await b.listen(on: loopback())
+            let fromB = try await b.connection(to: addressA, peerName: "node-a")
+            // node-a calls node-b: it reuses node-b's inbound connection instead of dialling.
+            for _ in 0..<100 where a.connections.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            let fromA = try await a.connection(to: addressB, peerName: "node-b")
+            #expect(fromA.isInbound)
+            #expect(try await fromA.call(Echo.inline, RawMessage([5])).bytes == [5])
+            #expect(try await fromB.call(Echo.async, RawMessage([6])).bytes == [6])
+            #expect(a.connections.count == 1)
+            #expect(b.connections.count == 1)
+            await a.shutdown()
+            await b.shutdown()
+        }
+    }
+
+    @Test func aDialledPeerMustPresentTheExpectedName() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let a = MeshTransport(identity: cluster.identity("node-a"), router: Echo.router(), group: group, logger: testLogger)
+            let b = MeshTransport(identity: cluster.identity("node-b"), router: ServiceRouter(), group: group, logger: testLogger)
+            let addressA = try await a.listen(on: loopback())
+            let e = await #expect(throws: RPCError.self) { try await b.connection(to: addressA, peerName: "node-z") }
+            #expect(e?.code == .unauthenticated)
+            await a.shutdown()
+            await b.shutdown()
+        }
+    }
+}
