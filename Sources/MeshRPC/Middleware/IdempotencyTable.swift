@@ -24,7 +24,8 @@ public enum IdempotencyLookup: Hashable, Sendable {
 
 /// The deduplication table behind `InMemoryIdempotencyStore`: a pure value, bounded LRU with a TTL.
 ///
-/// Invariants: at most `capacity` keys are held once a call returns (running entries are evicted last);
+/// Invariants: beyond `capacity` keys, completed entries are evicted least recently used first; running
+/// entries are never evicted (so at most `capacity` + commands running are held);
 /// a completed entry is replayed for `ttl` after it completed and forgotten after; a key is only ever
 /// bound to one request fingerprint while it is held; failures are not stored (`abandon` frees the key,
 /// so a retry runs the handler again).

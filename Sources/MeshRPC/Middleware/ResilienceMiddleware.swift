@@ -41,7 +41,7 @@ public struct ResilienceMiddleware: ClientMiddleware {
         var rng = SystemRandomNumberGenerator()
         while true {
             let now = clock.now()
-            let permit = try shared.acquire(key, now: now)
+            let permit = try shared.acquire(key, now: now, isRetry: attempt > 1)
             var attemptCall = call
             if let deadline { attemptCall.timeout = deadline - now }
             do {
@@ -85,10 +85,10 @@ public struct ResilienceMiddleware: ClientMiddleware {
             freshBudget = budget
         }
 
-        func acquire(_ key: BreakerKey, now: MeshInstant) throws(RPCError) -> BreakerPermit {
+        func acquire(_ key: BreakerKey, now: MeshInstant, isRetry: Bool) throws(RPCError) -> BreakerPermit {
             let result = state.withLock { state -> Result<BreakerPermit, BreakerRejection> in
                 let r = state.breakers.tryAcquire(key, now: now)
-                if case .success = r { state.budgets[key.peer, default: freshBudget].recordRequest(now: now) }
+                if case .success = r, !isRetry { state.budgets[key.peer, default: freshBudget].recordRequest(now: now) }
                 return r
             }
             switch result {
