@@ -1,0 +1,90 @@
+import Logging
+import MeshCore
+import MeshRPC
+import MeshTransport
+import MeshWire
+import NIOPosix
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The echo benchmark with empty pipelines vs the full default pipelines on both ends.
+/// Runs only with `MESH_BENCH=1` (prints numbers; asserts only that every call echoed).
+@Suite("Pipeline cost benchmark", .enabled(if: getenv("MESH_BENCH") != nil))
+struct PipelineCostBenchmark {
+    static let inlineEcho = MethodDescriptor<RawMessage, RawMessage>.query(service: "echo", method: "Inline")
+    static let asyncEcho = MethodDescriptor<RawMessage, RawMessage>.query(service: "echo", method: "Async")
+    static let calls = 40_000
+    static let inFlight = 64
+
+    @Test func echoCallsPerSecondWithEmptyAndDefaultPipelines() async throws {
+        try await withEventLoopGroup { group in
+            var logger = Logger(label: "bench")
+            logger.logLevel = .info
+            var results: [String: Double] = [:]
+            for round in 0..<3 {
+                for full in [false, true] {
+                    for method in [Self.inlineEcho, Self.asyncEcho] {
+                        let rate = try await Self.run(group: group, method: method, full: full, logger: logger)
+                        let name = "\(method.method) \(full ? "default" : "empty")"
+                        results[name] = max(results[name] ?? 0, rate)
+                        print("round \(round) \(name): \(Int(rate)) calls/s")
+                    }
+                }
+            }
+            for method in ["Inline", "Async"] {
+                let empty = results["\(method) empty"]!
+                let full = results["\(method) default"]!
+                print("BENCH \(method) echo: empty \(Int(empty)) calls/s, default \(Int(full)) calls/s, "
+                    + "ratio \(String(Int(full / empty * 1000)).dropLast()).\(Int(full / empty * 1000) % 10) (best of 3)")
+            }
+        }
+    }
+
+    static func run(
+        group: MultiThreadedEventLoopGroup, method: MethodDescriptor<RawMessage, RawMessage>, full: Bool, logger: Logger
+    ) async throws -> Double {
+        let cluster = RoleCluster()
+        var router = ServiceRouter()
+        router.registerInline(inlineEcho) { req, _ in req }
+        router.register(asyncEcho) { req, _ in req }
+        var clientPipeline = ClientPipeline()
+        if full {
+            var policy = AuthorizationPolicy()
+            policy.requireRoles(["bench"], for: "echo/*")
+            router.pipeline = .standard(logger: logger, authorization: policy)
+            clientPipeline = .standard(logger: logger, resilience: try ResilienceMiddleware())
+        }
+        let server = MeshTransport(identity: cluster.identity("server"), router: router, group: group, logger: quietLogger)
+        let address = try await server.listen(on: loopback())
+        let client = MeshTransport(
+            identity: cluster.identity("client", roles: ["bench"]), router: ServiceRouter(),
+            clientPipeline: clientPipeline, group: group, logger: quietLogger)
+        let connection = try await client.connection(to: address)
+        let payload = RawMessage(Array(repeating: 0xAB, count: 64))
+        func burst(_ n: Int) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for _ in 0..<inFlight {
+                    tasks.addTask {
+                        for _ in 0..<(n / inFlight) {
+                            let r = try await connection.call(method, payload)
+                            guard r.bytes.count == 64 else { throw RPCError(.dataLoss, "echo changed the payload") }
+                        }
+                    }
+                }
+                try await tasks.waitForAll()
+            }
+        }
+        try await burst(4_000)  // warm up
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await burst(calls)
+        let elapsed = clock.now - start
+        await client.shutdown()
+        await server.shutdown()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Double(calls) / seconds
+    }
+}
