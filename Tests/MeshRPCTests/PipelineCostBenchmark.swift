@@ -37,8 +37,9 @@ struct PipelineCostBenchmark {
             for method in ["Inline", "Async"] {
                 let empty = results["\(method) empty"]!
                 let full = results["\(method) default"]!
+                let percent = Int((full / empty * 1000).rounded())
                 print("BENCH \(method) echo: empty \(Int(empty)) calls/s, default \(Int(full)) calls/s, "
-                    + "ratio \(String(Int(full / empty * 1000)).dropLast()).\(Int(full / empty * 1000) % 10) (best of 3)")
+                    + "default/empty = \(percent / 10).\(percent % 10) % (best of 3)")
             }
         }
     }

@@ -52,6 +52,7 @@ public struct LoggingMiddleware: ServerMiddleware, ClientMiddleware {
     private func log(
         _ level: Logger.Level, _ message: String, _ method: String, _ peer: String, _ outcome: String, _ start: MeshInstant
     ) {
+        guard logger.logLevel <= level else { return }
         let elapsed = clock.now() - start
         CallScope.logger(logger).log(
             level: level,

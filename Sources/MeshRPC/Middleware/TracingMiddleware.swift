@@ -10,7 +10,7 @@ public struct TracingMiddleware: ServerMiddleware, ClientMiddleware {
     public init() {}
 
     public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
-        var rng = SystemRandomNumberGenerator()
+        var rng = FastIDSource()
         let trace = call.context.metadata[MetadataKey.traceparent].flatMap(TraceContext.init(traceparent:))
             .map { $0.child(using: &rng) } ?? TraceContext.newTrace(using: &rng)
         return try await CallScope.with(trace: trace) { () async throws(RPCError) in try await next(call) }
@@ -22,7 +22,7 @@ public struct TracingMiddleware: ServerMiddleware, ClientMiddleware {
         if let trace = CallScope.trace {
             call.metadata[MetadataKey.traceparent] = trace.traceparent
         } else {
-            var rng = SystemRandomNumberGenerator()
+            var rng = FastIDSource()
             call.metadata[MetadataKey.traceparent] = TraceContext.newTrace(using: &rng).traceparent
         }
         return try await next(call)
