@@ -258,7 +258,8 @@ public final class MeshTransport: Sendable {
         at address: HostPort,
         options: CallOptions = .default
     ) async throws(RPCError) -> Resp {
-        let deadline = options.timeout.map { SystemClock().now() + $0 }
+        var deadline = options.timeout.map { SystemClock().now() + $0 }
+        if let inherited = CallScope.deadline { deadline = min(deadline ?? inherited, inherited) }  // nested call
         let connection = try await connection(to: address, deadline: deadline)
         return try await connection.call(descriptor, request, options: options)
     }
