@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "MeshWire", dependencies: ["MeshCore", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "MeshResilience", dependencies: ["MeshCore"]),
         .target(name: "MeshMembership", dependencies: ["MeshCore", "MeshWire"]),
-        .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience"]),
+        .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics]),
 
         // Crypto: identities, certificates, handshake state machine, frame sealing.
         .target(name: "MeshCrypto", dependencies: ["CSodium", "MeshCore", "MeshWire"]),
@@ -88,6 +88,13 @@ let package = Package(
         .testTarget(
             name: "MeshTransportTests",
             dependencies: ["MeshTransport", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio
+        ),
+        .testTarget(
+            name: "MeshRPCTests",
+            dependencies: [
+                "MeshRPC", "MeshTestKit", "MeshTransport", "MeshCrypto", "MeshWire", logging,
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ] + nio
         ),
         .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshTestKit", logging]),
     ]

@@ -1,14 +1,28 @@
 import MeshWire
 
-/// Names one RPC method and the message types it exchanges. The wire name is `service/method`.
+/// Names one RPC method, the message types it exchanges and whether it is a query or a command.
+/// The wire name is `service/method`.
 public struct MethodDescriptor<Request: WireMessage, Response: WireMessage>: Sendable, Hashable {
     public var service: String
     public var method: String
+    /// Queries are retried freely; commands carry an idempotency key (see `MethodKind`).
+    public var kind: MethodKind
 
-    public init(service: String, method: String) {
+    public init(service: String, method: String, kind: MethodKind = .query) {
         precondition(!service.contains("/") && !method.contains("/"), "service and method names contain no '/'")
         self.service = service
         self.method = method
+        self.kind = kind
+    }
+
+    /// A read-only method: safe to retry and hedge.
+    public static func query(service: String, method: String) -> Self {
+        Self(service: service, method: method, kind: .query)
+    }
+
+    /// A state-changing method: callers send an idempotency key and the server deduplicates by it.
+    public static func command(service: String, method: String) -> Self {
+        Self(service: service, method: method, kind: .command)
     }
 
     /// `service/method`, as carried in `RequestHead.method`.

@@ -8,11 +8,26 @@ public enum ErasedHandler: Sendable {
     case async(@Sendable (ArraySlice<UInt8>, ServerContext) async throws(RPCError) -> [UInt8])
 }
 
-/// The table of `service/method` → handler a node serves. Built before the node starts; read-only after.
+/// The table of `service/method` → handler a node serves, each method's kind, and the server middleware
+/// every call passes through. Built before the node starts; read-only after.
 public struct ServiceRouter: Sendable {
     private var handlers: [String: ErasedHandler] = [:]
+    private var kinds: [String: MethodKind] = [:]
+    /// Runs before every handler, in order. Empty = handlers are called directly (inline ones without a task).
+    public var pipeline = ServerPipeline()
 
     public init() {}
+
+    /// Appends a server middleware to `pipeline`.
+    public mutating func use(_ middleware: any ServerMiddleware) { pipeline.append(middleware) }
+
+    /// The kind a method was registered with; nil if it is not served here.
+    public func kind(for path: String) -> MethodKind? { kinds[path] }
+
+    /// What this node advertises: every method it serves and its kind.
+    public var description: ServiceDescription {
+        ServiceDescription(methods: kinds.map { ServiceDescription.Entry(path: $0.key, kind: $0.value) })
+    }
 
     public var methods: [String] { handlers.keys.sorted() }
     public var services: [String] { Array(Set(handlers.keys.map { String($0.split(separator: "/")[0]) })).sorted() }
@@ -25,6 +40,7 @@ public struct ServiceRouter: Sendable {
         handler: @escaping @Sendable (Req, ServerContext) async throws -> Resp
     ) {
         precondition(handlers[descriptor.path] == nil, "\(descriptor.path) is registered twice")
+        kinds[descriptor.path] = descriptor.kind
         handlers[descriptor.path] = .async { (bytes, context) async throws(RPCError) -> [UInt8] in
             let request = try Self.decode(Req.self, bytes, descriptor.path)
             do {
@@ -43,6 +59,7 @@ public struct ServiceRouter: Sendable {
         handler: @escaping @Sendable (Req, ServerContext) throws -> Resp
     ) {
         precondition(handlers[descriptor.path] == nil, "\(descriptor.path) is registered twice")
+        kinds[descriptor.path] = descriptor.kind
         handlers[descriptor.path] = .inline { (bytes, context) throws(RPCError) -> [UInt8] in
             let request = try Self.decode(Req.self, bytes, descriptor.path)
             do {
@@ -55,7 +72,7 @@ public struct ServiceRouter: Sendable {
         }
     }
 
-    private static func decode<M: WireMessage>(_: M.Type, _ bytes: ArraySlice<UInt8>, _ path: String) throws(RPCError) -> M {
+    static func decode<M: WireMessage>(_: M.Type, _ bytes: ArraySlice<UInt8>, _ path: String) throws(RPCError) -> M {
         do {
             return try M(decoding: bytes)
         } catch {

@@ -34,6 +34,8 @@ public final class MeshConnection: Sendable {
     public let remoteAddress: String
     /// True if the peer dialled us.
     public let isInbound: Bool
+    /// Client middleware every typed `call` passes through (empty = straight to `rawCall`).
+    let pipeline: ClientPipeline
     private let nextCallID = Atomic<UInt64>(0)
 
     init(
@@ -42,8 +44,10 @@ public final class MeshConnection: Sendable {
         flags: ConnectionFlags,
         peer: PeerInfo,
         remoteAddress: String,
-        isInbound: Bool
+        isInbound: Bool,
+        pipeline: ClientPipeline = ClientPipeline()
     ) {
+        self.pipeline = pipeline
         self.channel = channel
         self.taskExecutor = EventLoopTaskExecutor(loop: channel.eventLoop)
         self.flags = flags
@@ -94,14 +98,31 @@ public final class MeshConnection: Sendable {
         return try result.get()
     }
 
-    /// Calls a typed method. A non-ok status from the peer is thrown as `RPCError` with that code and message.
+    /// Calls a typed method through the transport's client middleware. A non-ok status from the peer is thrown
+    /// as `RPCError` with that code and message.
     public func call<Req, Resp>(
         _ descriptor: MethodDescriptor<Req, Resp>,
         _ request: Req,
         options: CallOptions = .default
     ) async throws(RPCError) -> Resp {
-        let response = try await rawCall(method: descriptor.path, payload: request.encoded(), options: options)
-        guard response.status.code == .ok else { throw RPCError(status: response.status) }
+        let response: ResponseHead
+        if pipeline.isEmpty {
+            response = try await rawCall(method: descriptor.path, payload: request.encoded(), options: options)
+            guard response.status.code == .ok else { throw RPCError(status: response.status) }
+        } else {
+            let call = ClientCall(
+                method: descriptor.path, kind: descriptor.kind, peer: peer.name,
+                metadata: options.metadata, payload: request.encoded(), timeout: options.timeout
+            )
+            response = try await pipeline.send(call) { [self] call async throws(RPCError) -> ResponseHead in
+                let r = try await rawCall(
+                    method: call.method, payload: call.payload,
+                    options: CallOptions(timeout: call.timeout, metadata: call.metadata)
+                )
+                guard r.status.code == .ok else { throw RPCError(status: r.status) }
+                return r
+            }
+        }
         do {
             return try Resp(decoding: response.payload)
         } catch {

@@ -452,12 +452,12 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             metadata: head.metadata,
             deadline: deadline
         )
-        switch handler {
-        case .inline(let run):
-            let result: Result<[UInt8], RPCError>
-            do { result = .success(try run(head.payload[...], ctx)) } catch { result = .failure(error) }
+        // Inline handlers with no server middleware run right here (no task); everything else runs as a task.
+        if case .inline(let run) = handler, router.pipeline.isEmpty {
+            let result: Result<ServerResponse, RPCError>
+            do { result = .success(ServerResponse(payload: try run(head.payload[...], ctx))) } catch { result = .failure(error) }
             if !oneWay { answer(stream, Self.response(result)) } else { logOneWayFailure(result, head.method) }
-        case .async(let run):
+        } else {
             guard let context else { return }
             let loop = context.eventLoop
             let bound = NIOLoopBound(self, eventLoop: loop)
@@ -468,12 +468,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 }
             }
             inboundCalls[stream] = call
-            let payload = head.payload
             let method = head.method
+            let serverCall = ServerCall(context: ctx, kind: router.kind(for: method) ?? .query, payload: head.payload[...])
+            let pipeline = router.pipeline
             inboundCalls[stream]!.task = Task(executorPreference: executor) {
-                let result: Result<[UInt8], RPCError>
+                let result: Result<ServerResponse, RPCError>
                 do throws(RPCError) {
-                    result = .success(try await run(payload[...], ctx))
+                    result = .success(try await pipeline.handle(serverCall, handler: handler))
                 } catch {
                     result = .failure(error)
                 }
@@ -486,21 +487,21 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private static func response(_ result: Result<[UInt8], RPCError>) -> ResponseHead {
+    private static func response(_ result: Result<ServerResponse, RPCError>) -> ResponseHead {
         switch result {
-        case .success(let bytes): ResponseHead(status: .ok, payload: bytes)
+        case .success(let r): ResponseHead(status: .ok, metadata: r.metadata, payload: r.payload)
         case .failure(let e): ResponseHead(status: e.status)
         }
     }
 
-    private func logOneWayFailure(_ result: Result<[UInt8], RPCError>, _ method: String) {
+    private func logOneWayFailure(_ result: Result<ServerResponse, RPCError>, _ method: String) {
         if case .failure(let e) = result {
             logger.warning("one-way message handler failed", metadata: ["mesh.method": "\(method)", "error": "\(e)"])
         }
     }
 
     /// The call's handler returned (unless it was cancelled or expired first).
-    private func finishInbound(_ stream: UInt32, _ result: Result<[UInt8], RPCError>, oneWay: Bool, method: String) {
+    private func finishInbound(_ stream: UInt32, _ result: Result<ServerResponse, RPCError>, oneWay: Bool, method: String) {
         guard let call = inboundCalls[stream], !call.answered else { return }  // cancelled or expired
         call.timer?.cancel()
         if oneWay {

@@ -19,6 +19,8 @@ public final class MeshTransport: Sendable {
     public let identity: NodeIdentity
     public let configuration: TransportConfiguration
     let router: ServiceRouter
+    /// Client middleware for every typed call made through this transport's connections.
+    let clientPipeline: ClientPipeline
     let group: any EventLoopGroup
     let logger: Logger
     let onEvent: @Sendable (ConnectionEvent) -> Void
@@ -43,12 +45,14 @@ public final class MeshTransport: Sendable {
         identity: NodeIdentity,
         router: ServiceRouter,
         configuration: TransportConfiguration = .init(),
+        clientPipeline: ClientPipeline = ClientPipeline(),
         group: any EventLoopGroup,
         logger: Logger,
         onEvent: @escaping @Sendable (ConnectionEvent) -> Void = { _ in }
     ) {
         self.identity = identity
         self.router = router
+        self.clientPipeline = clientPipeline
         self.configuration = configuration
         self.group = group
         var logger = logger
@@ -109,7 +113,8 @@ public final class MeshTransport: Sendable {
                 flags: flags,
                 peer: peer,
                 remoteAddress: bound.value.remoteAddress,
-                isInbound: isInbound
+                isInbound: isInbound,
+                pipeline: self.clientPipeline
             )
             self.register(connection)
             return connection
@@ -264,7 +269,8 @@ public final class MeshTransport: Sendable {
         at address: HostPort,
         options: CallOptions = .default
     ) async throws(RPCError) -> Resp {
-        let deadline = options.timeout.map { SystemClock().now() + $0 }
+        var deadline = options.timeout.map { SystemClock().now() + $0 }
+        if let inherited = CallScope.deadline { deadline = min(deadline ?? inherited, inherited) }  // nested call
         let connection = try await connection(to: address, deadline: deadline)
         return try await connection.call(descriptor, request, options: options)
     }

@@ -1,0 +1,44 @@
+/// Which certificate roles may call which methods.
+///
+/// Rules are `pattern → roles`: a pattern is an exact `service/method`, `service/*`, or `*`. For a call the
+/// most specific matching rule applies (exact, then service, then `*`); the caller must hold at least one of
+/// its roles. A method no rule matches is allowed if `allowsUnmatched`, refused otherwise.
+public struct AuthorizationPolicy: Sendable, Hashable {
+    private var exact: [String: Set<String>] = [:]
+    private var services: [String: Set<String>] = [:]
+    private var anyMethod: Set<String>?
+    public var allowsUnmatched: Bool
+
+    public init(allowsUnmatched: Bool = true) { self.allowsUnmatched = allowsUnmatched }
+
+    /// Requires one of `roles` for calls matching `pattern`; a second rule for the same pattern adds roles.
+    public mutating func requireRoles(_ roles: [String], for pattern: String) {
+        if pattern == "*" {
+            anyMethod = (anyMethod ?? []).union(roles)
+        } else if pattern.hasSuffix("/*") {
+            services[String(pattern.dropLast(2)), default: []].formUnion(roles)
+        } else {
+            precondition(pattern.contains("/") && !pattern.contains("*"), "pattern is service/method, service/* or *")
+            exact[pattern, default: []].formUnion(roles)
+        }
+    }
+
+    /// The roles that admit a call to `method`; nil if no rule matches.
+    public func requiredRoles(for method: String) -> Set<String>? {
+        if let r = exact[method] { return r }
+        if let r = services[String(method.prefix { $0 != "/" })] { return r }
+        return anyMethod
+    }
+
+    /// nil if a caller holding `roles` may call `method`, else the `permissionDenied` error to return.
+    public func check(method: String, peer: String, roles: [String]) -> RPCError? {
+        guard let required = requiredRoles(for: method) else {
+            return allowsUnmatched ? nil : RPCError(.permissionDenied, "\(method): no rule admits any caller")
+        }
+        if roles.contains(where: required.contains) { return nil }
+        return RPCError(
+            .permissionDenied,
+            "\(method) requires one of the roles \(required.sorted()); \(peer) has \(roles.sorted())"
+        )
+    }
+}

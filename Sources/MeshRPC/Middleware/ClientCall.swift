@@ -1,0 +1,33 @@
+import MeshCore
+
+/// One outgoing call as client middleware sees it. Middleware may change anything before passing it on.
+public struct ClientCall: Sendable {
+    /// `service/method`.
+    public var method: String
+    public var kind: MethodKind
+    /// The peer the call goes to (its certificate name), for breaker keys, metrics and logs.
+    public var peer: String
+    public var metadata: [String: String]
+    public var payload: [UInt8]
+    /// How long the caller waits from now; nil = no deadline.
+    public var timeout: MeshDuration?
+
+    public init(
+        method: String,
+        kind: MethodKind,
+        peer: String,
+        metadata: [String: String],
+        payload: [UInt8],
+        timeout: MeshDuration?
+    ) {
+        self.method = method
+        self.kind = kind
+        self.peer = peer
+        self.metadata = metadata
+        self.payload = payload
+        self.timeout = timeout
+    }
+
+    /// `service` of `service/method`.
+    public var service: Substring { method.prefix { $0 != "/" } }
+}

@@ -1,0 +1,66 @@
+import Logging
+import MeshCore
+import MeshWire
+
+/// One structured log line per call, at `level` for successes and `failureLevel` for failures, carrying
+/// `mesh.method`, `mesh.peer`, `outcome`, `duration-ms` and, when a trace is in scope, `trace-id`/`span-id`.
+/// Place it after `TracingMiddleware` so the server side logs this node's span.
+public struct LoggingMiddleware: ServerMiddleware, ClientMiddleware {
+    let logger: Logger
+    let level: Logger.Level
+    let failureLevel: Logger.Level
+    let clock: any MeshClock
+
+    public init(
+        logger: Logger,
+        level: Logger.Level = .debug,
+        failureLevel: Logger.Level = .info,
+        clock: any MeshClock = SystemClock()
+    ) {
+        self.logger = logger
+        self.level = level
+        self.failureLevel = failureLevel
+        self.clock = clock
+    }
+
+    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+        guard logger.logLevel <= max(level, failureLevel) else { return try await next(call) }
+        let start = clock.now()
+        do {
+            let response = try await next(call)
+            log(level, "call served", call.context.method, call.context.peerName, "ok", start)
+            return response
+        } catch {
+            log(failureLevel, "call failed: \(error.message)", call.context.method, call.context.peerName, "\(error.code)", start)
+            throw error
+        }
+    }
+
+    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+        guard logger.logLevel <= max(level, failureLevel) else { return try await next(call) }
+        let start = clock.now()
+        do {
+            let response = try await next(call)
+            log(level, "call returned", call.method, call.peer, "ok", start)
+            return response
+        } catch {
+            log(failureLevel, "call failed: \(error.message)", call.method, call.peer, "\(error.code)", start)
+            throw error
+        }
+    }
+
+    private func log(
+        _ level: Logger.Level, _ message: String, _ method: String, _ peer: String, _ outcome: String, _ start: MeshInstant
+    ) {
+        guard logger.logLevel <= level else { return }
+        let elapsed = clock.now() - start
+        CallScope.logger(logger).log(
+            level: level,
+            "\(message)",
+            metadata: [
+                "mesh.method": "\(method)", "mesh.peer": "\(peer)", "outcome": "\(outcome)",
+                "duration-ms": "\(elapsed.milliseconds)",
+            ]
+        )
+    }
+}

@@ -1,0 +1,13 @@
+/// Request metadata keys Mesh itself reads and writes (proto-spec/rpc-metadata.md). Lower-case ASCII.
+public enum MetadataKey {
+    /// W3C trace context: `00-<32 hex trace id>-<16 hex parent span id>-<2 hex flags>`.
+    public static let traceparent = "traceparent"
+    /// W3C vendor trace state; passed through unchanged.
+    public static let tracestate = "tracestate"
+    /// A command's deduplication key; every retry of one logical command carries the same value.
+    public static let idempotencyKey = "idempotency-key"
+    /// `command` on a command; absent on a query. The server's own registration is authoritative.
+    public static let kind = "mesh-kind"
+    /// Response metadata: `true` when a command's stored response was replayed instead of running it again.
+    public static let idempotentReplay = "idempotent-replay"
+}

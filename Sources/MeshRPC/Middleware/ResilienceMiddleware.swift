@@ -1,0 +1,119 @@
+import MeshCore
+import MeshResilience
+import MeshWire
+import Synchronization
+
+/// Client-side circuit breaking and retries with a budget, per peer and service (MeshResilience).
+///
+/// Each attempt takes a permit from the `(peer, service)` breaker (an open breaker fails the call at once
+/// with `unavailable`, without sending) and reports its outcome (`RPCStatus.Code.callOutcome`). After a
+/// failure `RetryPolicy.decide` chooses: queries are retried, commands only with an `idempotency-key`
+/// (so place `CommandKeyMiddleware` before this one), within the call's deadline and the peer's
+/// `RetryBudget`. Every attempt waits only for what is left of the call's timeout.
+public struct ResilienceMiddleware: ClientMiddleware {
+    private let shared: Shared
+    let policy: RetryPolicy
+    let clock: any MeshClock
+
+    public init(
+        policy: RetryPolicy = .default,
+        breakers: CircuitBreaker.Configuration = .default,
+        budget: RetryBudget.Configuration = .default,
+        clock: any MeshClock = SystemClock()
+    ) throws(ResilienceConfigurationError) {
+        try policy.validate()
+        try budget.validate()
+        self.shared = Shared(breakers: try BreakerSet(configuration: breakers), budget: try RetryBudget(configuration: budget))
+        self.policy = policy
+        self.clock = clock
+    }
+
+    /// The breaker state for a peer and service (for tests and admin views).
+    public func breakerState(peer: String, service: String) -> CircuitBreaker.State {
+        shared.state.withLock { $0.breakers.state(BreakerKey(peer: peer, service: service)) }
+    }
+
+    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+        let key = BreakerKey(peer: call.peer, service: String(call.service))
+        let start = clock.now()
+        let deadline = call.timeout.map { start + $0 }
+        var attempt = 1
+        var rng = SystemRandomNumberGenerator()
+        while true {
+            let now = clock.now()
+            let permit = try shared.acquire(key, now: now, isRetry: attempt > 1)
+            var attemptCall = call
+            if let deadline { attemptCall.timeout = deadline - now }
+            do {
+                let response = try await next(attemptCall)
+                shared.record(key, permit, .success, now: clock.now())
+                return response
+            } catch {
+                let outcome = error.code.callOutcome
+                let failedAt = clock.now()
+                shared.record(key, permit, outcome, now: failedAt)
+                guard case .failure(let kind) = outcome else { throw error }
+                let decision = shared.decide(
+                    policy, attempt: attempt, call: call, failure: kind, now: failedAt,
+                    deadline: deadline ?? failedAt + .seconds(3600), using: &rng)
+                guard case .retry(let delay) = decision else { throw error }
+                if delay > .zero {
+                    do {
+                        try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
+                    } catch {
+                        throw RPCError(.cancelled, "\(call.method): cancelled while waiting to retry")
+                    }
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// Breakers and budgets shared by every call through this middleware. Sendable: state is in a `Mutex`.
+    private final class Shared: Sendable {
+        struct State {
+            var breakers: BreakerSet
+            var budgets: [String: RetryBudget] = [:]
+        }
+
+        let state: Mutex<State>
+        /// A fresh budget, copied for each new peer.
+        let freshBudget: RetryBudget
+
+        init(breakers: BreakerSet, budget: RetryBudget) {
+            state = Mutex(State(breakers: breakers))
+            freshBudget = budget
+        }
+
+        func acquire(_ key: BreakerKey, now: MeshInstant, isRetry: Bool) throws(RPCError) -> BreakerPermit {
+            let result = state.withLock { state -> Result<BreakerPermit, BreakerRejection> in
+                let r = state.breakers.tryAcquire(key, now: now)
+                if case .success = r, !isRetry { state.budgets[key.peer, default: freshBudget].recordRequest(now: now) }
+                return r
+            }
+            switch result {
+            case .success(let permit): return permit
+            case .failure(let rejection):
+                throw RPCError(.unavailable, "circuit breaker for \(key) refused the call: \(rejection)", cause: rejection)
+            }
+        }
+
+        func record(_ key: BreakerKey, _ permit: BreakerPermit, _ outcome: CallOutcome, now: MeshInstant) {
+            state.withLock { _ = $0.breakers.record(key, permit, outcome: outcome, now: now) }
+        }
+
+        func decide(
+            _ policy: RetryPolicy, attempt: Int, call: ClientCall, failure: FailureKind, now: MeshInstant,
+            deadline: MeshInstant, using rng: inout SystemRandomNumberGenerator
+        ) -> RetryDecision {
+            state.withLock { state in
+                policy.decide(
+                    attempt: attempt,
+                    isIdempotent: call.kind.isIdempotent,
+                    hasIdempotencyKey: !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
+                    failure: failure, now: now, deadline: deadline,
+                    budget: &state.budgets[call.peer, default: freshBudget], using: &rng)
+            }
+        }
+    }
+}

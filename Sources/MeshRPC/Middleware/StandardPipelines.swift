@@ -1,0 +1,48 @@
+import Logging
+import CoreMetrics
+import MeshCore
+
+extension ServerPipeline {
+    /// The default server pipeline, outermost first: tracing, metrics, logging, deadline, authorization
+    /// (if a policy is given), validation (if given), command idempotency.
+    public static func standard(
+        logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory,
+        authorization: AuthorizationPolicy? = nil,
+        validation: ValidationMiddleware? = nil,
+        idempotency: any IdempotencyStore = InMemoryIdempotencyStore(),
+        clock: any MeshClock = SystemClock()
+    ) -> ServerPipeline {
+        var steps: [any ServerMiddleware] = [
+            TracingMiddleware(),
+            MetricsMiddleware(factory: metrics, clock: clock),
+            LoggingMiddleware(logger: logger, clock: clock),
+            DeadlineMiddleware(clock: clock),
+        ]
+        if let authorization { steps.append(AuthorizationMiddleware(authorization)) }
+        if let validation { steps.append(validation) }
+        steps.append(IdempotencyMiddleware(store: idempotency, clock: clock))
+        return ServerPipeline(steps)
+    }
+}
+
+extension ClientPipeline {
+    /// The default client pipeline, outermost first: deadline inheritance, tracing, command keys, metrics,
+    /// logging, then breakers and retries (if given) — so every retry carries the same key and trace.
+    public static func standard(
+        logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory,
+        resilience: ResilienceMiddleware? = nil,
+        clock: any MeshClock = SystemClock()
+    ) -> ClientPipeline {
+        var steps: [any ClientMiddleware] = [
+            DeadlineMiddleware(clock: clock),
+            TracingMiddleware(),
+            CommandKeyMiddleware(),
+            MetricsMiddleware(factory: metrics, clock: clock),
+            LoggingMiddleware(logger: logger, clock: clock),
+        ]
+        if let resilience { steps.append(resilience) }
+        return ClientPipeline(steps)
+    }
+}

@@ -1,0 +1,30 @@
+import MeshWire
+
+/// W3C trace context, both ends.
+///
+/// Server: continues the caller's trace from its `traceparent` (or starts one if it is missing or malformed)
+/// with a new span id for this node's work, and binds it to `CallScope.trace` for the handler and for
+/// logging. Client: sends the current `CallScope.trace` as `traceparent` (its span is the callee's parent),
+/// or starts a new trace for a call made outside any served call. A `traceparent` the caller set is kept.
+public struct TracingMiddleware: ServerMiddleware, ClientMiddleware {
+    public init() {}
+
+    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+        var rng = FastIDSource()
+        let trace = call.context.metadata[MetadataKey.traceparent].flatMap(TraceContext.init(traceparent:))
+            .map { $0.child(using: &rng) } ?? TraceContext.newTrace(using: &rng)
+        return try await CallScope.with(trace: trace) { () async throws(RPCError) in try await next(call) }
+    }
+
+    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+        guard call.metadata[MetadataKey.traceparent] == nil else { return try await next(call) }
+        var call = call
+        if let trace = CallScope.trace {
+            call.metadata[MetadataKey.traceparent] = trace.traceparent
+        } else {
+            var rng = FastIDSource()
+            call.metadata[MetadataKey.traceparent] = TraceContext.newTrace(using: &rng).traceparent
+        }
+        return try await next(call)
+    }
+}

@@ -1,0 +1,57 @@
+import MeshCore
+import MeshRPC
+import MeshWire
+import Testing
+
+@Suite("Authorization by certificate role, and request validation")
+struct AuthorizationAndValidationTests {
+    static func policy() -> AuthorizationPolicy {
+        var p = AuthorizationPolicy()
+        p.requireRoles(["inventory"], for: "inventory/*")
+        p.requireRoles(["admin"], for: "inventory/Purge")
+        p.requireRoles(["ops"], for: "*")
+        return p
+    }
+
+    @Test func theMostSpecificRuleApplies() {
+        let p = Self.policy()
+        #expect(p.requiredRoles(for: "inventory/Purge") == ["admin"])
+        #expect(p.requiredRoles(for: "inventory/Reserve") == ["inventory"])
+        #expect(p.requiredRoles(for: "billing/Charge") == ["ops"])
+        #expect(p.check(method: "inventory/Reserve", peer: "n", roles: ["x", "inventory"]) == nil)
+        #expect(p.check(method: "inventory/Purge", peer: "n", roles: ["inventory"])?.code == .permissionDenied)
+        #expect(AuthorizationPolicy().check(method: "a/b", peer: "n", roles: []) == nil)
+        #expect(AuthorizationPolicy(allowsUnmatched: false).check(method: "a/b", peer: "n", roles: [])?.code == .permissionDenied)
+    }
+
+    @Test func aCallerWithoutTheRoleIsRefusedBeforeTheHandler() async throws {
+        let seen = Recorder<ServerContext>()
+        let pipeline = ServerPipeline([AuthorizationMiddleware(Self.policy())])
+        let error = await #expect(throws: RPCError.self) {
+            try await pipeline.handle(serverCall("inventory/Reserve", peer: "web-1", roles: ["web"]), handler: recordingHandler(seen))
+        }
+        #expect(error?.code == .permissionDenied)
+        #expect(error?.message == "inventory/Reserve requires one of the roles [\"inventory\"]; web-1 has [\"web\"]")
+        _ = try await pipeline.handle(serverCall("inventory/Reserve", roles: ["inventory"]), handler: recordingHandler(seen))
+        #expect(seen.count == 1)
+    }
+
+    @Test func invalidRequestsAreRefusedWithTheRulesMessage() async throws {
+        let reserve = MethodDescriptor<RawMessage, RawMessage>.command(service: "inventory", method: "Reserve")
+        var validation = ValidationMiddleware()
+        validation.validate(reserve) { $0.bytes.isEmpty ? "the request names no item" : nil }
+        validation.validate(reserve) { $0.bytes.count > 4 ? "at most 4 items" : nil }
+        let seen = Recorder<ServerContext>()
+        let pipeline = ServerPipeline([validation])
+        for (payload, problem) in [([UInt8](), "the request names no item"), ([1, 2, 3, 4, 5], "at most 4 items")] {
+            let error = await #expect(throws: RPCError.self) {
+                try await pipeline.handle(serverCall("inventory/Reserve", payload: payload), handler: recordingHandler(seen))
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message == "inventory/Reserve: \(problem)")
+        }
+        _ = try await pipeline.handle(serverCall("inventory/Reserve", payload: [1]), handler: recordingHandler(seen))
+        _ = try await pipeline.handle(serverCall("other/Method", payload: []), handler: recordingHandler(seen))
+        #expect(seen.count == 2)
+    }
+}

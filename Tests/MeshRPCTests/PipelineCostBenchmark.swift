@@ -1,0 +1,134 @@
+import Logging
+import MeshCore
+import MeshRPC
+import MeshTransport
+import MeshWire
+import NIOPosix
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The echo benchmark with empty pipelines vs the full default pipelines on both ends.
+/// Runs only with `MESH_BENCH=1` (prints numbers; asserts only that every call echoed).
+@Suite("Pipeline cost benchmark", .enabled(if: getenv("MESH_BENCH") != nil))
+struct PipelineCostBenchmark {
+    static let inlineEcho = MethodDescriptor<RawMessage, RawMessage>.query(service: "echo", method: "Inline")
+    static let asyncEcho = MethodDescriptor<RawMessage, RawMessage>.query(service: "echo", method: "Async")
+    static let calls = 40_000
+    static let inFlight = 64
+
+    @Test func echoCallsPerSecondWithEmptyAndDefaultPipelines() async throws {
+        try await withEventLoopGroup { group in
+            var logger = Logger(label: "bench")
+            logger.logLevel = .info
+            var results: [String: [Double]] = [:]
+            for round in 0..<Self.rounds {
+                for full in [false, true] {
+                    for method in [Self.inlineEcho, Self.asyncEcho] {
+                        let rate = try await Self.run(group: group, method: method, full: full, logger: logger)
+                        let name = "\(method.method) \(full ? "default" : "empty")"
+                        results[name, default: []].append(rate)
+                        print("round \(round) \(name): \(Int(rate)) calls/s")
+                    }
+                }
+            }
+            for method in ["Inline", "Async"] {
+                let empty = results["\(method) empty"]!.sorted()
+                let full = results["\(method) default"]!.sorted()
+                for (label, e, f) in [("median", empty[empty.count / 2], full[full.count / 2]), ("best", empty.last!, full.last!)] {
+                    let permille = Int((f / e * 1000).rounded())
+                    print("BENCH \(method) echo \(label) of \(Self.rounds): empty \(Int(e)) calls/s, default \(Int(f)) calls/s, "
+                        + "default/empty = \(permille / 10).\(permille % 10) %")
+                }
+            }
+            try await Self.pipelineOnly(logger: logger)
+        }
+    }
+
+    static let rounds = Int(getenv("MESH_BENCH_ROUNDS").map { String(cString: $0) } ?? "9") ?? 9
+
+    /// The middleware alone, no sockets: ns per call through the full default pipelines vs empty ones.
+    static func pipelineOnly(logger: Logger) async throws {
+        var policy = AuthorizationPolicy()
+        policy.requireRoles(["admin"], for: "admin/*")
+        let server = ServerPipeline.standard(logger: logger, authorization: policy)
+        let client = ClientPipeline.standard(logger: logger, resilience: try ResilienceMiddleware())
+        let handler = ErasedHandler.inline { bytes, _ in Array(bytes) }
+        let call = serverCall("echo/Inline", payload: Array(repeating: 0xAB, count: 64))
+        let clientCall = ClientCall(
+            method: "echo/Inline", kind: .query, peer: "server", metadata: [:], payload: [1], timeout: .seconds(10))
+        let terminal: ClientTerminal = { c async throws(RPCError) -> ResponseHead in ResponseHead(status: .ok, payload: c.payload) }
+        let n = 200_000
+        let clock = ContinuousClock()
+        func nanos(_ d: Duration) -> Double { Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9 }
+        for (name, s, c) in [("empty", ServerPipeline(), ClientPipeline()), ("default", server, client)] {
+            var t = clock.now
+            for _ in 0..<n { _ = try await s.handle(call, handler: handler) }
+            let serverNs = nanos(clock.now - t) / Double(n)
+            t = clock.now
+            for _ in 0..<n { _ = try await c.send(clientCall, terminal: terminal) }
+            let clientNs = nanos(clock.now - t) / Double(n)
+            print("BENCH pipeline only, \(name): server \(Int(serverNs)) ns/call, client \(Int(clientNs)) ns/call")
+        }
+        for m in server.middleware {
+            let p = ServerPipeline([m])
+            let t = clock.now
+            for _ in 0..<n { _ = try await p.handle(call, handler: handler) }
+            print("BENCH   server \(type(of: m)): \(Int(nanos(clock.now - t) / Double(n))) ns/call")
+        }
+        for m in client.middleware {
+            let p = ClientPipeline([m])
+            let t = clock.now
+            for _ in 0..<n { _ = try await p.send(clientCall, terminal: terminal) }
+            print("BENCH   client \(type(of: m)): \(Int(nanos(clock.now - t) / Double(n))) ns/call")
+        }
+    }
+
+    static func run(
+        group: MultiThreadedEventLoopGroup, method: MethodDescriptor<RawMessage, RawMessage>, full: Bool, logger: Logger
+    ) async throws -> Double {
+        let cluster = RoleCluster()
+        var router = ServiceRouter()
+        router.registerInline(inlineEcho) { req, _ in req }
+        router.register(asyncEcho) { req, _ in req }
+        var clientPipeline = ClientPipeline()
+        if full {
+            var policy = AuthorizationPolicy()
+            // A rule that does not match echo: the lookups still run; main's MeshCrypto stub carries no roles.
+            policy.requireRoles(["admin"], for: "admin/*")
+            router.pipeline = .standard(logger: logger, authorization: policy)
+            clientPipeline = .standard(logger: logger, resilience: try ResilienceMiddleware())
+        }
+        let server = MeshTransport(identity: cluster.identity("server"), router: router, group: group, logger: quietLogger)
+        let address = try await server.listen(on: loopback())
+        let client = MeshTransport(
+            identity: cluster.identity("client", roles: ["bench"]), router: ServiceRouter(),
+            clientPipeline: clientPipeline, group: group, logger: quietLogger)
+        let connection = try await client.connection(to: address)
+        let payload = RawMessage(Array(repeating: 0xAB, count: 64))
+        func burst(_ n: Int) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for _ in 0..<inFlight {
+                    tasks.addTask {
+                        for _ in 0..<(n / inFlight) {
+                            let r = try await connection.call(method, payload)
+                            guard r.bytes.count == 64 else { throw RPCError(.dataLoss, "echo changed the payload") }
+                        }
+                    }
+                }
+                try await tasks.waitForAll()
+            }
+        }
+        try await burst(4_000)  // warm up
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await burst(calls)
+        let elapsed = clock.now - start
+        await client.shutdown()
+        await server.shutdown()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Double(calls) / seconds
+    }
+}

@@ -1,0 +1,83 @@
+import MeshCore
+import MeshRPC
+import MeshWire
+import Testing
+
+@Suite("W3C trace context")
+struct TraceContextTests {
+    static let sample = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+    @Test func parsesAndFormatsTheW3CExampleExactly() throws {
+        let t = try #require(TraceContext(traceparent: Self.sample))
+        #expect(t.traceIDHigh == 0x4bf9_2f35_77b3_4da6)
+        #expect(t.traceIDLow == 0xa3ce_929d_0e0e_4736)
+        #expect(t.spanID == 0x00f0_67aa_0ba9_02b7)
+        #expect(t.flags == 1)
+        #expect(t.traceparent == Self.sample)
+    }
+
+    @Test(arguments: [
+        "", "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // unknown version
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // zero trace id
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // zero span id
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper case
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",  // too long
+        "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    ])
+    func rejectsMalformedValues(_ value: String) {
+        #expect(TraceContext(traceparent: value) == nil)
+    }
+
+    @Test func aChildKeepsTheTraceAndChangesTheSpan() throws {
+        var rng = SeededRandom(seed: 7)
+        let root = TraceContext.newTrace(using: &rng)
+        let child = root.child(using: &rng)
+        #expect(child.traceID == root.traceID)
+        #expect(child.spanID != root.spanID)
+        #expect(TraceContext(traceparent: child.traceparent) == child)
+    }
+
+    @Test func serverContinuesTheCallersTraceWithItsOwnSpanAndBindsIt() async throws {
+        let seen = Recorder<TraceContext?>()
+        let handler = ErasedHandler.async { _, _ in
+            seen.append(CallScope.trace)
+            return []
+        }
+        let call = serverCall(metadata: [MetadataKey.traceparent: Self.sample])
+        _ = try await ServerPipeline([TracingMiddleware()]).handle(call, handler: handler)
+        let bound = try #require(seen.all.first ?? nil)
+        #expect(bound.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(bound.spanID != 0x00f0_67aa_0ba9_02b7)
+        #expect(CallScope.trace == nil)
+    }
+
+    @Test func serverStartsATraceWhenTheCallerSentNoneOrGarbage() async throws {
+        let seen = Recorder<TraceContext?>()
+        let handler = ErasedHandler.async { _, _ in
+            seen.append(CallScope.trace)
+            return []
+        }
+        _ = try await ServerPipeline([TracingMiddleware()]).handle(
+            serverCall(metadata: [MetadataKey.traceparent: "garbage"]), handler: handler)
+        #expect(seen.all.first??.traceID.count == 32)
+    }
+
+    @Test func clientSendsTheCurrentTraceOrANewOneAndKeepsAnExplicitOne() async throws {
+        let sent = Recorder<ClientCall>()
+        let pipeline = ClientPipeline([TracingMiddleware()])
+        let call = ClientCall(method: "s/m", kind: .query, peer: "p", metadata: [:], payload: [], timeout: nil)
+        let scoped = try #require(TraceContext(traceparent: Self.sample))
+        _ = try await CallScope.$trace.withValue(scoped) {
+            try await pipeline.send(call, terminal: recordingTerminal(sent))
+        }
+        _ = try await pipeline.send(call, terminal: recordingTerminal(sent))
+        var explicit = call
+        explicit.metadata[MetadataKey.traceparent] = "00-11111111111111111111111111111111-2222222222222222-00"
+        _ = try await pipeline.send(explicit, terminal: recordingTerminal(sent))
+        let headers = sent.all.map { $0.metadata[MetadataKey.traceparent] }
+        #expect(headers[0] == Self.sample)
+        let fresh = try #require(headers[1].flatMap(TraceContext.init(traceparent:)))
+        #expect(fresh.traceID != scoped.traceID)
+        #expect(headers[2] == explicit.metadata[MetadataKey.traceparent])
+    }
+}
