@@ -150,19 +150,9 @@ struct LoopbackMiddlewareTests {
                 try await web.call(Inventory.get, RawMessage([1]), at: address)
             }
             #expect(error?.code == .permissionDenied)
-            #expect(error?.message.hasPrefix("inventory/Get requires one of the roles [\"inventory\"]; web-1 has [") == true)
-            // Roles reach the server only through the real handshake; main's MeshCrypto contract stub sends none,
-            // so until MeshCrypto is merged the worker is refused too (and the test says which case it saw).
-            _ = try await worker.connection(to: address)
-            let serverSeesRoles = server.connections.contains { $0.peer.name == "worker-1" && $0.peer.roles == ["inventory"] }
-            if serverSeesRoles {
-                #expect(try await worker.call(Inventory.get, RawMessage([1]), at: address).bytes == [1])
-            } else {
-                let stubbed = await #expect(throws: RPCError.self) {
-                    try await worker.call(Inventory.get, RawMessage([1]), at: address)
-                }
-                #expect(stubbed?.message == "inventory/Get requires one of the roles [\"inventory\"]; worker-1 has []")
-            }
+            #expect(error?.message == "inventory/Get requires one of the roles [\"inventory\"]; web-1 has [\"web\"]")
+            // Roles come from the caller's certificate, verified in the handshake.
+            #expect(try await worker.call(Inventory.get, RawMessage([1]), at: address).bytes == [1])
             await web.shutdown()
             await worker.shutdown()
             await server.shutdown()

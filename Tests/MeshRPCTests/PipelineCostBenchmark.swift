@@ -96,7 +96,7 @@ struct PipelineCostBenchmark {
         var clientPipeline = ClientPipeline()
         if full {
             var policy = AuthorizationPolicy()
-            // A rule that does not match echo: the lookups still run; main's MeshCrypto stub carries no roles.
+            // A rule that does not match echo: the lookups still run.
             policy.requireRoles(["admin"], for: "admin/*")
             router.pipeline = .standard(logger: logger, authorization: policy)
             clientPipeline = .standard(logger: logger, resilience: try ResilienceMiddleware())
