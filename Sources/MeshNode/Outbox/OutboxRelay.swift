@@ -156,10 +156,24 @@ public final class OutboxRelay: Sendable {
                 outcome = .failure(error)
             }
             switch outcome {
-            case .success(let response) where response.outcomes.count == batch.events.count:
+            case .success(let response):
+                guard
+                    let settlement = BatchSettlement(
+                        subscriber: subscriber.name, events: request.events, outcomes: response.outcomes
+                    )
+                else {
+                    record(subscriber, permit, .failure(.serverError))
+                    logger.warning(
+                        "subscriber answered \(response.outcomes.count) outcomes for \(batch.events.count) events",
+                        metadata: ["subscriber": "\(subscriber.name)"]
+                    )
+                    await pause(configuration.backoff.delay(attempt: failures, using: &rng))
+                    failures += 1
+                    continue
+                }
                 record(subscriber, permit, .success)
                 do {
-                    try await settle(subscriber, batch.events, response.outcomes, upTo: batch.scanEnd)
+                    try await settle(subscriber, settlement, upTo: batch.scanEnd)
                     scanned = batch.scanEnd
                     failures = 0
                 } catch {
@@ -167,12 +181,6 @@ public final class OutboxRelay: Sendable {
                     await pause(configuration.backoff.delay(attempt: failures, using: &rng))
                     failures += 1
                 }
-            case .success(let response):
-                record(subscriber, permit, .failure(.serverError))
-                logger.warning("subscriber answered \(response.outcomes.count) outcomes for \(batch.events.count) events",
-                               metadata: ["subscriber": "\(subscriber.name)"])
-                await pause(configuration.backoff.delay(attempt: failures, using: &rng))
-                failures += 1
             case .failure(let error):
                 if Task.isCancelled {
                     record(subscriber, permit, .ignored)
@@ -218,21 +226,10 @@ public final class OutboxRelay: Sendable {
     /// Makes the rejected events' dead letters durable, then persists the cursor at `scanEnd`.
     private func settle(
         _ subscriber: OutboxSubscriber,
-        _ events: [LogRecord],
-        _ outcomes: [DeliveryOutcome],
+        _ settlement: BatchSettlement,
         upTo scanEnd: UInt64
     ) async throws(OutboxError) {
-        var letters: [DeadLetter] = []
-        for (event, outcome) in zip(events, outcomes) {
-            if case .rejected(let reason) = outcome {
-                letters.append(
-                    DeadLetter(
-                        subscriber: subscriber.name, sequence: event.sequence, type: event.type,
-                        streamKey: event.streamKey, reason: reason
-                    )
-                )
-            }
-        }
+        let letters = settlement.deadLetters
         if !letters.isEmpty {
             let key = Self.deadLetterStreamKey(subscriber.name)
             do {
@@ -255,7 +252,7 @@ public final class OutboxRelay: Sendable {
         try cursors.store(subscriber.name, scanEnd)
         state.withLock { s in
             s[subscriber.name]!.stats.cursor = scanEnd
-            s[subscriber.name]!.stats.acknowledged += events.count - letters.count
+            s[subscriber.name]!.stats.acknowledged += settlement.acknowledged.count
             s[subscriber.name]!.stats.deadLettered += letters.count
         }
     }
