@@ -34,7 +34,8 @@ extension EventLog {
         // pure function of the bytes), then check and index them in order, so errors surface in file order.
         var handles: [LogFileHandle] = []
         for base in bases {
-            let handle = try fs.open(LogLayout.join(directory, LogLayout.segmentName(baseSequence: base)), mode: .existing)
+            let path = LogLayout.join(directory, LogLayout.segmentName(baseSequence: base))
+            let handle = try fs.open(path, mode: .existing)
             opened.append(handle)
             handles.append(handle)
         }
@@ -115,7 +116,8 @@ extension EventLog {
         epoch: UInt64,
         maxRecordBytes: Int
     ) -> [Result<(scan: SegmentScan, fileBytes: Int), LogError>] {
-        let results = Mutex<[Result<(scan: SegmentScan, fileBytes: Int), LogError>?]>(Array(repeating: nil, count: bases.count))
+        typealias Scanned = Result<(scan: SegmentScan, fileBytes: Int), LogError>
+        let results = Mutex<[Scanned?]>(Array(repeating: nil, count: bases.count))
         DispatchQueue.concurrentPerform(iterations: bases.count) { i in
             let path = LogLayout.join(directory, LogLayout.segmentName(baseSequence: bases[i]))
             let result: Result<(scan: SegmentScan, fileBytes: Int), LogError>

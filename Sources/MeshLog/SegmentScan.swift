@@ -49,7 +49,9 @@ struct SegmentScan: Sendable {
                     scan.tail = (offset, "record of \(length) bytes but only \(available) bytes remain")
                     break
                 }
-                let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + length - 4, as: UInt32.self))
+                let stored = UInt32(
+                    littleEndian: raw.loadUnaligned(fromByteOffset: offset + length - 4, as: UInt32.self)
+                )
                 let computed = CRC32C.update(0, UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length - 4)]))
                 guard stored == computed else {
                     scan.tail = (
@@ -58,7 +60,9 @@ struct SegmentScan: Sendable {
                     )
                     break
                 }
-                let keyLength = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 22, as: UInt16.self)))
+                let keyLength = Int(
+                    UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 22, as: UInt16.self))
+                )
                 guard RecordCodec.overheadBytes + keyLength <= length else {
                     scan.tail = (offset, "stream key length \(keyLength) too long")
                     break

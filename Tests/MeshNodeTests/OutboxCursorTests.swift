@@ -8,7 +8,9 @@ struct OutboxCursorTests {
     func relay(_ fx: OutboxFixture, _ log: EventLog) throws(OutboxError) -> OutboxRelay {
         try OutboxRelay(
             log: log, transport: fx.transport("producer-1"),
-            subscribers: [OutboxSubscriber(name: "billing", address: .init(host: "127.0.0.1", port: 1), eventTypes: [1])],
+            subscribers: [
+                OutboxSubscriber(name: "billing", address: .init(host: "127.0.0.1", port: 1), eventTypes: [1])
+            ],
             configuration: fx.relayConfiguration(), logger: OutboxFixture.quiet
         )
     }

@@ -194,7 +194,9 @@ struct OutboxRelayTests {
             await running.value
             #expect(relay.stats("billing")?.deadLettered == 1)
             #expect(try relay.deadLetters() == [
-                DeadLetter(subscriber: "billing", sequence: 2, type: 1, streamKey: "order/1", reason: "amount must be positive")
+                DeadLetter(
+                    subscriber: "billing", sequence: 2, type: 1, streamKey: "order/1", reason: "amount must be positive"
+                )
             ])
             #expect(consumer.seen.all.map(\.id.sequence) == [1, 3, 4, 6])  // 5 is the dead letter record itself
             log.close()

@@ -20,7 +20,11 @@ struct BatchSettlementTests {
             )
         )
         #expect(settled.acknowledged == [4, 9])
-        #expect(settled.deadLetters == [DeadLetter(subscriber: "billing", sequence: 5, type: 3, streamKey: "s/5", reason: "bad")])
+        #expect(
+            settled.deadLetters == [
+                DeadLetter(subscriber: "billing", sequence: 5, type: 3, streamKey: "s/5", reason: "bad")
+            ]
+        )
     }
 
     @Test func aWrongNumberOfOutcomesSettlesNothing() {

@@ -34,7 +34,9 @@ struct SagaMessagesTests {
     }
 
     @Test func malformedMessagesThrowExactCodes() {
-        let noSequence = DeliveredEvent(id: EventID(origin: id.origin, sequence: 1), type: 1, streamKey: "", payload: [])
+        let noSequence = DeliveredEvent(
+            id: EventID(origin: id.origin, sequence: 1), type: 1, streamKey: "", payload: []
+        )
         var bytes = noSequence.encoded()
         bytes.removeSubrange(12..<14)  // drop field 3
         #expect(throws: WireError.self) { try DeliveredEvent(decoding: bytes) }

@@ -88,7 +88,9 @@ public actor Inbox {
             let entry = InboxEntry(marker: id, effects: effects)
             do {
                 _ = try await log.append(
-                    NewRecord(type: InboxEntry.recordType, streamKey: Self.streamKey(for: id.origin), payload: entry.encoded())
+                    NewRecord(
+                        type: InboxEntry.recordType, streamKey: Self.streamKey(for: id.origin), payload: entry.encoded()
+                    )
                 )
             } catch {
                 throw RPCError(.unavailable, "cannot record \(id) in the inbox log: \(error)", cause: error)

@@ -118,7 +118,9 @@ public final class OutboxRelay: Sendable {
             do {
                 batch = try nextBatch(subscriber, after: scanned)
             } catch {
-                logger.error("outbox cannot read the log", metadata: ["subscriber": "\(subscriber.name)", "error": "\(error)"])
+                logger.error(
+                    "outbox cannot read the log", metadata: ["subscriber": "\(subscriber.name)", "error": "\(error)"]
+                )
                 await pause(configuration.backoff.delay(attempt: failures, using: &rng))
                 failures += 1
                 continue
@@ -177,7 +179,10 @@ public final class OutboxRelay: Sendable {
                     scanned = batch.scanEnd
                     failures = 0
                 } catch {
-                    logger.error("outbox cannot settle a batch", metadata: ["subscriber": "\(subscriber.name)", "error": "\(error)"])
+                    logger.error(
+                        "outbox cannot settle a batch",
+                        metadata: ["subscriber": "\(subscriber.name)", "error": "\(error)"]
+                    )
                     await pause(configuration.backoff.delay(attempt: failures, using: &rng))
                     failures += 1
                 }
@@ -233,7 +238,9 @@ public final class OutboxRelay: Sendable {
         if !letters.isEmpty {
             let key = Self.deadLetterStreamKey(subscriber.name)
             do {
-                _ = try await log.append(letters.map { NewRecord(type: DeadLetter.recordType, streamKey: key, payload: $0.encoded()) })
+                _ = try await log.append(
+                    letters.map { NewRecord(type: DeadLetter.recordType, streamKey: key, payload: $0.encoded()) }
+                )
             } catch {
                 throw OutboxError(.log, "cannot record dead letters for \(subscriber.name)", cause: error)
             }

@@ -40,9 +40,10 @@ final class SQLiteTarget: @unchecked Sendable {
         defer { pthread_mutex_unlock(&lock) }
         exec("BEGIN")
         sqlite3_reset(insert)
-        _ = stream.withCString { sqlite3_bind_text(insert, 1, $0, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self)) }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        _ = stream.withCString { sqlite3_bind_text(insert, 1, $0, -1, transient) }
         _ = payload256.withUnsafeBytes {
-            sqlite3_bind_blob(insert, 2, $0.baseAddress, 256, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+            sqlite3_bind_blob(insert, 2, $0.baseAddress, 256, transient)
         }
         precondition(sqlite3_step(insert) == SQLITE_DONE)
         exec("COMMIT")

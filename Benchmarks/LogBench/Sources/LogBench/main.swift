@@ -9,10 +9,12 @@ _ = mkdir(scratch, 0o755)
 
 var loadavg = [Double](repeating: 0, count: 3)
 _ = getloadavg(&loadavg, 3)
-print("LogBench: \(seconds) s per run, 256 B payloads, scratch \(scratch), load average \(loadavg.map { format($0, decimals: 2) })")
+let load = loadavg.map { format($0, decimals: 2) }
+print("LogBench: \(seconds) s per run, 256 B payloads, scratch \(scratch), load average \(load)")
 
 let fsync = measureFdatasyncRate(directory: scratch, seconds: 2)
-print("raw 4 KiB write+fdatasync, 2 s: \(format(fsync.perSecond))/s, p50 \(format(fsync.percentile(0.5), decimals: 2)) ms, "
+print("raw 4 KiB write+fdatasync, 2 s: \(format(fsync.perSecond))/s, "
+    + "p50 \(format(fsync.percentile(0.5), decimals: 2)) ms, "
     + "p99 \(format(fsync.percentile(0.99), decimals: 2)) ms")
 
 let rounds = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
@@ -24,7 +26,8 @@ if seconds > 0 {
     // The disk is shared with other work, so its fsync rate drifts: every round measures the fdatasync limit,
     // MeshLog and SQLite back to back (alternating which store goes first), and the table shows medians.
     print("")
-    print("Medians of \(rounds) rounds; each round: fdatasync probe (1 s), then MeshLog and SQLite (alternating order).")
+    print("Medians of \(rounds) rounds; each round: fdatasync probe (1 s), then MeshLog and SQLite "
+        + "(alternating order).")
     print("")
     print("| appenders | fdatasync/s (disk limit) | MeshLog appends/s | MeshLog p50 / p99 ms | SQLite appends/s "
         + "| SQLite p50 / p99 ms | MeshLog ÷ SQLite | MeshLog ÷ fdatasync |")
@@ -42,7 +45,9 @@ if seconds > 0 {
                 removeTree(scratch + "/log")
             }
             func lite() {
-                liteRuns.append(measureSQLiteAppends(path: scratch + "/sqlite.db", appenders: appenders, seconds: seconds))
+                liteRuns.append(
+                    measureSQLiteAppends(path: scratch + "/sqlite.db", appenders: appenders, seconds: seconds)
+                )
                 removeTree(scratch + "/sqlite.db*")
             }
             if round % 2 == 0 {
@@ -54,10 +59,12 @@ if seconds > 0 {
             }
         }
         let fs = median(probes), m = median(meshRuns), l = median(liteRuns)
-        print("| \(appenders) | \(format(fs.perSecond)) | \(format(m.perSecond)) | \(format(m.percentile(0.5), decimals: 2)) / "
+        print("| \(appenders) | \(format(fs.perSecond)) | \(format(m.perSecond)) | "
+            + "\(format(m.percentile(0.5), decimals: 2)) / "
             + "\(format(m.percentile(0.99), decimals: 2)) | \(format(l.perSecond)) | "
             + "\(format(l.percentile(0.5), decimals: 2)) / \(format(l.percentile(0.99), decimals: 2)) | "
-            + "\(format(m.perSecond / l.perSecond, decimals: 1))x | \(format(m.perSecond / fs.perSecond, decimals: 1))x |")
+            + "\(format(m.perSecond / l.perSecond, decimals: 1))x | "
+            + "\(format(m.perSecond / fs.perSecond, decimals: 1))x |")
         let each = (0..<rounds).map { r in
             "\(format(probes[r].perSecond))/\(format(meshRuns[r].perSecond))/\(format(liteRuns[r].perSecond))"
         }
