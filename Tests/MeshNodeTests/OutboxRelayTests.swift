@@ -204,6 +204,35 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test func aDownSubscriberDoesNotHoldUpAnother() async throws {
+        try await withFixture { fx in
+            let (consumer, address) = try await startConsumer(fx)
+            let probe = fx.transport("nobody")
+            let deadAddress = try await probe.listen(on: HostPort(host: "127.0.0.1", port: 0))
+            await probe.shutdown()
+            let log = try fx.openLog("producer")
+            for n in 0..<6 { _ = try await log.append(event("order/1", n, type: n % 2 == 0 ? 1 : 2)) }
+            let relay = try OutboxRelay(
+                log: log, transport: fx.transport("producer-1"),
+                subscribers: [
+                    OutboxSubscriber(name: "audit", address: deadAddress, eventTypes: [1, 2]),
+                    OutboxSubscriber(name: "billing", address: address, eventTypes: [2]),
+                ],
+                configuration: fx.relayConfiguration(), logger: OutboxFixture.quiet
+            )
+            let running = Task { await relay.run() }
+            #expect(await eventually { relay.stats("billing")?.acknowledged == 3 })
+            #expect(await eventually { (relay.stats("audit")?.attempts ?? 0) >= 2 })
+            running.cancel()
+            await running.value
+            #expect(consumer.seen.all.map(\.id.sequence) == [2, 4, 6])
+            #expect(relay.stats("audit")?.acknowledged == 0)
+            #expect(relay.stats("audit")?.cursor == 0)
+            log.close()
+            await consumer.shutdown()
+        }
+    }
+
     @Test func unsafeOrDuplicateSubscriberNamesAreRefused() async throws {
         try await withFixture { fx in
             let log = try fx.openLog("producer")
