@@ -50,6 +50,7 @@ let package = Package(
         .target(name: "MeshResilience", dependencies: ["MeshCore"]),
         .target(name: "MeshMembership", dependencies: ["MeshCore", "MeshWire"]),
         .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics]),
+        .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire"]),
 
         // Crypto: identities, certificates, handshake state machine, frame sealing.
         .target(name: "MeshCrypto", dependencies: ["CSodium", "MeshCore", "MeshWire"]),
@@ -64,7 +65,7 @@ let package = Package(
             name: "MeshNode",
             dependencies: [
                 "MeshCore", "MeshWire", "MeshCrypto", "MeshRPC", "MeshTransport", "MeshMembership",
-                "MeshResilience", "MeshLog", logging, metrics, lifecycle,
+                "MeshResilience", "MeshLog", "MeshSaga", logging, metrics, lifecycle,
             ] + nio
         ),
 
@@ -85,6 +86,7 @@ let package = Package(
         .testTarget(name: "MeshResilienceTests", dependencies: ["MeshResilience", "MeshTestKit"]),
         .testTarget(name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshTestKit"]),
         .testTarget(name: "MeshLogTests", dependencies: ["MeshLog", "MeshTestKit"]),
+        .testTarget(name: "MeshSagaTests", dependencies: ["MeshSaga", "MeshTestKit"]),
         .testTarget(
             name: "MeshTransportTests",
             dependencies: ["MeshTransport", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio

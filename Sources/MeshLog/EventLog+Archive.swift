@@ -71,7 +71,7 @@ extension EventLog {
             throw LogError(.archiveVerificationFailed, message, file: copyPath)
         }
         let nextBase = segment.baseSequence + UInt64(segment.recordCount)
-        let uniqueKeys = Set(scan.streamKeys)
+        let uniqueKeys = Set(scan.streams.keys)
         try index.withLock { (ix: inout LogIndex) throws(LogError) in
             // Only `close()` can have changed the index since the segment was chosen (archiving is serialised).
             if let refusal = ix.refusal { throw refusal }

@@ -1,4 +1,6 @@
+import Dispatch
 import MeshCore
+import Synchronization
 
 extension EventLog {
     /// Rebuilds the index from the directory: takes the lock, deletes leftover `.tmp` files, reads or creates
@@ -28,6 +30,19 @@ extension EventLog {
         var streams: [String: [UInt64]] = [:]
         var tails: [RecoveryReport.TruncatedTail] = []
         var records = 0
+        // Open every segment in order, then read and scan them concurrently (one worker per core; a scan is a
+        // pure function of the bytes), then check and index them in order, so errors surface in file order.
+        var handles: [LogFileHandle] = []
+        for base in bases {
+            let path = LogLayout.join(directory, LogLayout.segmentName(baseSequence: base))
+            let handle = try fs.open(path, mode: .existing)
+            opened.append(handle)
+            handles.append(handle)
+        }
+        let scans = scanConcurrently(
+            fs, handles: handles, bases: bases, directory: directory, epoch: epoch,
+            maxRecordBytes: configuration.maxRecordBytes
+        )
         for (position, base) in bases.enumerated() {
             let name = LogLayout.segmentName(baseSequence: base)
             let path = LogLayout.join(directory, name)
@@ -37,14 +52,12 @@ extension EventLog {
                     + "\(previous.baseSequence + UInt64(previous.offsets.count) - 1)"
                 throw LogError(.corruptRecord, reason, file: path, offset: 0)
             }
-            let handle = try fs.open(path, mode: .existing)
-            opened.append(handle)
+            let handle = handles[position]
             let (scan, tail) = try recoverSegment(
-                fs, handle, path: path, epoch: epoch, baseSequence: base, isLast: position == bases.count - 1,
-                maxRecordBytes: configuration.maxRecordBytes
+                fs, handle, scans[position], path: path, isLast: position == bases.count - 1
             )
             if let tail { tails.append(tail) }
-            for (k, key) in scan.streamKeys.enumerated() { streams[key, default: []].append(base + UInt64(k)) }
+            for (key, sequences) in scan.streams { streams[key, default: []].append(contentsOf: sequences) }
             records += scan.offsets.count
             segments.append(
                 IndexedSegment(
@@ -94,21 +107,44 @@ extension EventLog {
         return (epoch, true)
     }
 
-    /// Scans one segment. A torn tail of the last segment is truncated (durably) and returned; in a sealed
-    /// segment it is `corruptRecord`.
+    /// Reads and scans every segment, concurrently; result `i` belongs to `handles[i]`, with the file's size.
+    private static func scanConcurrently(
+        _ fs: any LogFileSystem,
+        handles: [LogFileHandle],
+        bases: [UInt64],
+        directory: String,
+        epoch: UInt64,
+        maxRecordBytes: Int
+    ) -> [Result<(scan: SegmentScan, fileBytes: Int), LogError>] {
+        typealias Scanned = Result<(scan: SegmentScan, fileBytes: Int), LogError>
+        let results = Mutex<[Scanned?]>(Array(repeating: nil, count: bases.count))
+        DispatchQueue.concurrentPerform(iterations: bases.count) { i in
+            let path = LogLayout.join(directory, LogLayout.segmentName(baseSequence: bases[i]))
+            let result: Result<(scan: SegmentScan, fileBytes: Int), LogError>
+            do throws(LogError) {
+                let bytes = try fs.read(handles[i], at: 0, count: try fs.size(handles[i]))
+                let scan = try SegmentScan.scan(
+                    bytes, file: path, epoch: epoch, baseSequence: bases[i], maxRecordBytes: maxRecordBytes
+                ).get()
+                result = .success((scan, bytes.count))
+            } catch {
+                result = .failure(error)
+            }
+            results.withLock { $0[i] = result }
+        }
+        return results.withLock { $0.map { $0! } }
+    }
+
+    /// Checks one scanned segment. A torn tail of the last segment is truncated (durably) and returned; in a
+    /// sealed segment it is `corruptRecord`.
     private static func recoverSegment(
         _ fs: any LogFileSystem,
         _ handle: LogFileHandle,
+        _ scanned: Result<(scan: SegmentScan, fileBytes: Int), LogError>,
         path: String,
-        epoch: UInt64,
-        baseSequence: UInt64,
-        isLast: Bool,
-        maxRecordBytes: Int
+        isLast: Bool
     ) throws(LogError) -> (SegmentScan, RecoveryReport.TruncatedTail?) {
-        let bytes = try fs.read(handle, at: 0, count: try fs.size(handle))
-        let scan = try SegmentScan.scan(
-            bytes, file: path, epoch: epoch, baseSequence: baseSequence, maxRecordBytes: maxRecordBytes
-        ).get()
+        let (scan, fileBytes) = try scanned.get()
         guard let tail = scan.tail else { return (scan, nil) }
         guard isLast else {
             throw LogError(.corruptRecord, tail.reason + " in a sealed segment", file: path, offset: tail.offset)
@@ -117,7 +153,7 @@ extension EventLog {
         try fs.sync(handle)
         return (
             scan,
-            .init(file: path, offset: tail.offset, droppedBytes: bytes.count - tail.offset, reason: tail.reason)
+            .init(file: path, offset: tail.offset, droppedBytes: fileBytes - tail.offset, reason: tail.reason)
         )
     }
 

@@ -32,23 +32,23 @@ public struct PosixFileSystem: LogFileSystem {
 
     public func read(_ file: LogFileHandle, at offset: Int, count: Int) throws(LogError) -> [UInt8] {
         if count == 0 { return [] }
-        var buffer = [UInt8](repeating: 0, count: count)
-        var done = 0
         var failed = false
-        buffer.withUnsafeMutableBytes { raw in
+        // Not zero-filled first: only the bytes pread delivered count as initialised.
+        let buffer = [UInt8](unsafeUninitializedCapacity: count) { raw, initialized in
+            var done = 0
             while done < count {
                 let n = pread(file.rawValue, raw.baseAddress! + done, count - done, off_t(offset + done))
                 if n < 0 {
                     if errno == EINTR { continue }
                     failed = true
-                    return
+                    break
                 }
-                if n == 0 { return }
+                if n == 0 { break }
                 done += n
             }
+            initialized = done
         }
         if failed { throw Self.failure("pread", nil) }
-        if done < count { buffer.removeLast(count - done) }
         return buffer
     }
 
