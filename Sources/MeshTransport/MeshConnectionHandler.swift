@@ -159,13 +159,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.executor = EventLoopTaskExecutor(loop: context.eventLoop)
-        if context.channel.isActive {
-            start(context: context)
-        } else if case .initiator = role {
-            // The dialled connection closed before we were installed: there will be no channelInactive.
-            let error = ConnectionError(.closedByPeer, "connection closed before the handshake started")
-            finish(error: error, context: context, closeChannel: false, failCallsWith: error)
-        }
+        if context.channel.isActive { start(context: context) }  // otherwise channelActive starts it
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -148,23 +148,29 @@ public final class MeshTransport: Sendable {
     /// Opens a new connection to `address` and completes the handshake. Most callers want
     /// `connection(to:)`, which reuses an existing one.
     public func connect(to address: HostPort, expectedPeerName: String? = nil) async throws(RPCError) -> MeshConnection {
+        let identity = self.identity
+        // The handler is installed before the socket connects, so no byte or close can slip past it.
+        let result = group.next().makePromise(of: MeshConnection.self)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-        let identity = self.identity
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let hs = ClientHandshake(identity: identity, now: Self.wallNow(), expectedPeerName: expectedPeerName)
+                    try self.install(on: channel, role: .initiator(hs)).cascade(to: result)
+                }
+            }
         let channel: any Channel
         do {
             channel = try await bootstrap.connect(host: address.host, port: address.port).get()
         } catch {
-            throw RPCError(.unavailable, "cannot connect to \(address): \(error)",
-                           cause: ConnectionError(.connectFailed, "\(error)"))
+            let failure = RPCError(.unavailable, "cannot connect to \(address): \(error)",
+                                   cause: ConnectionError(.connectFailed, "\(error)"))
+            result.fail(failure)
+            throw failure
         }
         do {
-            let future = try await channel.eventLoop.submit {
-                let hs = ClientHandshake(identity: identity, now: Self.wallNow(), expectedPeerName: expectedPeerName)
-                return try self.install(on: channel, role: .initiator(hs))
-            }.get()
-            return try await future.get()
+            return try await result.futureResult.get()
         } catch let error as ConnectionError {
             channel.close(promise: nil)
             let code: RPCStatus.Code = error.code == .handshakeFailed ? .unauthenticated : .unavailable

@@ -205,3 +205,54 @@ struct ConnectionReuseTests {
         }
     }
 }
+
+@Suite("Reconnect and keepalive")
+struct ReconnectKeepaliveTests {
+    @Test func aCallerReconnectsWithBackoffOnceThePeerIsBack() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            var config = TransportConfiguration()
+            config.reconnectInitialBackoff = .milliseconds(50)
+            config.reconnectMaxBackoff = .milliseconds(200)
+            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), configuration: config,
+                                       group: group, logger: testLogger)
+            let first = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
+            let address = try await first.listen(on: loopback())
+            #expect(try await client.call(Echo.inline, RawMessage([1]), at: address).bytes == [1])
+            await first.shutdown()
+            // The peer is gone: calls fail with unavailable, not hang.
+            let down = await #expect(throws: RPCError.self) {
+                try await client.call(Echo.inline, RawMessage([2]), at: address, options: CallOptions(timeout: .milliseconds(300)))
+            }
+            #expect(down?.code == .unavailable)
+            // It comes back on the same address: the next call within its deadline reconnects.
+            let second = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
+            _ = try await second.listen(on: address)
+            #expect(try await client.call(Echo.inline, RawMessage([3]), at: address, options: CallOptions(timeout: .seconds(3))).bytes == [3])
+            await client.shutdown()
+            await second.shutdown()
+        }
+    }
+
+    @Test func aPeerThatStopsAnsweringPingsIsClosed() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let events = EventLog()
+            var config = TransportConfiguration()
+            config.keepaliveInterval = .milliseconds(100)
+            config.keepaliveTimeout = .milliseconds(200)
+            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), configuration: config,
+                                       group: group, logger: testLogger, onEvent: { events.record($0) })
+            let address = try await server.listen(on: loopback())
+            let raw = try RawPeer(connectingTo: address)
+            _ = try raw.handshake(as: cluster.identity("silent"), now: wallNow())
+            // The raw peer never answers: the server pings after 100 ms idle and gives up 200 ms later.
+            let (header, _) = try raw.openNext()
+            #expect(header.type == .ping)
+            #expect(await raw.awaitClose().closed)
+            let error = events.closeErrors.first
+            #expect(error?.code == .keepaliveTimeout)
+            await server.shutdown()
+        }
+    }
+}
