@@ -50,6 +50,7 @@ do {
             + "servers in child processes; one connection per cell")
         print("")
         print(ReportTable.render(outcomes))
+        if options.targets.contains(where: { $0.hasPrefix("mesh") }) { print(MeshCryptoCosts.report()) }
         if outcomes.contains(where: { if case .failed = $0.result { true } else { false } }) {
             printError("rpcbench: some cells failed:")
             for case let (outcome, .failed(error)) in outcomes.map({ ($0, $0.result) }) {
