@@ -69,7 +69,7 @@ public final class PeerRouter: Sendable {
         var lastError: RPCError?
         for attempt in 1...attempts {
             let now = clock.now()
-            let choice = withState { core in
+            let choice = withState(touching: names) { core in
                 core.routing.choose(among: names, excluding: tried, now: now, using: &core.rng)
             }
             guard case .send(let peer, let permit) = choice else {
@@ -107,7 +107,7 @@ public final class PeerRouter: Sendable {
         let deadline = start + (options.timeout ?? .seconds(3600))
         while true {
             let now = clock.now()
-            let admission = withState { core in
+            let admission = withState(touching: [owner]) { core in
                 core.routing.admitOwner(owner, now: now, deadline: deadline, policy: policy)
             }
             switch admission {
@@ -134,13 +134,13 @@ public final class PeerRouter: Sendable {
     /// Membership suspects `peer` or declared it dead: no call goes there until `markAvailable`.
     public func markUnavailable(peer: String, reason: String = "suspected by membership") {
         let now = clock.now()
-        withState { core in ((), core.routing.markUnavailable(peer: peer, reason: reason, now: now)) }
+        withState(touching: [peer]) { core in ((), core.routing.markUnavailable(peer: peer, reason: reason, now: now)) }
     }
 
     /// Membership sees `peer` alive again.
     public func markAvailable(peer: String) {
         let now = clock.now()
-        withState { core in ((), core.routing.markAvailable(peer: peer, now: now)) }
+        withState(touching: [peer]) { core in ((), core.routing.markAvailable(peer: peer, now: now)) }
     }
 
     // MARK: Observation
@@ -148,7 +148,7 @@ public final class PeerRouter: Sendable {
     /// Every routed peer's link, sorted by name (also refreshes the exported metrics).
     public func statuses() -> [PeerBreakerStatus] {
         let now = clock.now()
-        return withState { core in
+        return withState(touching: routes.peerNames) { core in
             let transitions = core.routing.tick(now: now)
             return (core.routing.statuses(of: routes.peerNames, now: now), transitions)
         }
@@ -169,7 +169,7 @@ public final class PeerRouter: Sendable {
                 }
                 attemptOptions.timeout = left
             }
-            let connection = try await transport.connection(to: address, peerName: peer, deadline: deadline)
+            let connection = try await connection(to: peer, at: address, deadline: deadline)
             let response = try await connection.call(descriptor, request, options: attemptOptions)
             finish(peer, permit, .success, startedAt)
             return response
@@ -179,20 +179,36 @@ public final class PeerRouter: Sendable {
         }
     }
 
+    /// An open connection to `peer`, or a new one dialled within `deadline` (a stopped peer can accept TCP and
+    /// then never complete the handshake; the caller must not wait for the transport's handshake timeout).
+    private func connection(
+        to peer: String, at address: HostPort, deadline: MeshInstant?
+    ) async throws(RPCError) -> MeshConnection {
+        if let open = transport.connections.first(where: { $0.peer.name == peer && $0.isAvailable }) { return open }
+        let transport = self.transport
+        guard let deadline else { return try await transport.connection(to: address, peerName: peer) }
+        return try await DeadlineRace.run(until: deadline, clock: clock, "connecting to \(peer) at \(address)") {
+            () async throws(RPCError) -> MeshConnection in
+            try await transport.connection(to: address, peerName: peer, deadline: deadline)
+        }
+    }
+
     private func finish(_ peer: String, _ permit: BreakerPermit?, _ outcome: CallOutcome, _ startedAt: MeshInstant) {
         let now = clock.now()
-        withState { core in
+        withState(touching: [peer]) { core in
             ((), core.routing.finish(peer: peer, permit: permit, outcome: outcome, startedAt: startedAt, now: now))
         }
     }
 
-    /// Runs `body` under the lock, then reports its transitions and the touched peers' metrics outside it.
-    private func withState<R>(_ body: (inout Core) -> (R, [BreakerSet.Transition])) -> R {
+    /// Runs `body` under the lock, then reports its transitions and the metrics of the peers it touched (and of
+    /// those that changed state) outside it.
+    private func withState<R>(touching peers: [String], _ body: (inout Core) -> (R, [BreakerSet.Transition])) -> R {
         let now = clock.now()
         let (transitions, result, exports) = state.withLock { core in
             let (result, transitions) = body(&core)
             var exports: [(PeerBreakerStatus, CircuitBreaker.State, UInt64)] = []
-            for status in core.routing.statuses(now: now) {
+            for peer in Set(peers + transitions.map(\.key.peer)) {
+                let status = core.routing.status(of: peer, now: now)
                 let new = status.rejected - min(status.rejected, core.exportedRejections[status.peer] ?? 0)
                 core.exportedRejections[status.peer] = status.rejected
                 exports.append((status, core.routing.state(of: status.peer), new))

@@ -189,26 +189,28 @@ public struct PeerRoutingState: Sendable {
 
     /// The operator's view of `peers` (and of every peer seen so far), sorted by name.
     public func statuses(of peers: [String] = [], now: MeshInstant) -> [PeerBreakerStatus] {
-        let names = Set(peers).union(stats.keys).union(breakers.keys.map(\.peer)).sorted()
-        return names.map { peer in
-            let key = BreakerKey(peer: peer)
-            let snapshot = breakers.snapshot(key, now: now)
-            let s = stats[peer]
-            let state = breakers.state(key)
-            return PeerBreakerStatus(
-                peer: peer,
-                state: breakersEnabled || state != .closed ? "\(state)" : "off",
-                inState: snapshot.map { now - $0.since } ?? .zero,
-                reason: snapshot?.lastReason ?? "",
-                failureRate: snapshot?.failureRate ?? 0,
-                slowCallRate: snapshot?.slowCallRate ?? 0,
-                rejected: s?.turnedAway ?? 0,
-                callsInWindow: UInt64(snapshot?.callsInWindow ?? 0),
-                outstanding: UInt64(s?.outstanding ?? 0),
-                latency: s?.latency.estimate(now: now) ?? .zero,
-                calls: s?.calls ?? 0,
-                failures: s?.failures ?? 0)
-        }
+        Set(peers).union(stats.keys).union(breakers.keys.map(\.peer)).sorted().map { status(of: $0, now: now) }
+    }
+
+    /// The operator's view of one peer (a peer never called shows a closed breaker and zero counts).
+    public func status(of peer: String, now: MeshInstant) -> PeerBreakerStatus {
+        let key = BreakerKey(peer: peer)
+        let snapshot = breakers.snapshot(key, now: now)
+        let s = stats[peer]
+        let state = breakers.state(key)
+        return PeerBreakerStatus(
+            peer: peer,
+            state: breakersEnabled || state != .closed ? "\(state)" : "off",
+            inState: snapshot.map { now - $0.since } ?? .zero,
+            reason: snapshot?.lastReason ?? "",
+            failureRate: snapshot?.failureRate ?? 0,
+            slowCallRate: snapshot?.slowCallRate ?? 0,
+            rejected: s?.turnedAway ?? 0,
+            callsInWindow: UInt64(snapshot?.callsInWindow ?? 0),
+            outstanding: UInt64(s?.outstanding ?? 0),
+            latency: s?.latency.estimate(now: now) ?? .zero,
+            calls: s?.calls ?? 0,
+            failures: s?.failures ?? 0)
     }
 
     /// The state of the peer's breaker (closed when none exists yet).
