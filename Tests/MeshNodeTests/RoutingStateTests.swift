@@ -162,6 +162,20 @@ struct RoutingStateTests {
         #expect(s.state(of: "b") == .closed)
     }
 
+    @Test func failoversAreCappedByTheBudget() throws {
+        let budget = RetryBudget.Configuration(ratio: 0.5, minRetriesPerSecond: 0)
+        var s = try PeerRoutingState(configuration: RoutingConfiguration(breakers: nil, failoverBudget: budget, seed: 9))
+        var rng = SeededRandom(seed: 9)
+        for _ in 0..<2 { callOnce(&s, &rng, at: .zero) }
+        guard case .send(let peer, nil) = s.choose(among: Self.peers, excluding: ["a"], now: .zero, using: &rng).0 else {
+            Issue.record("the first failover was refused")
+            return
+        }
+        #expect(peer != "a")
+        #expect(s.choose(among: Self.peers, excluding: ["a"], now: .zero, using: &rng).0
+            == .noPeer(reason: "failover budget spent", retryAfter: nil))
+    }
+
     @Test func routesParseFlagsAndRejectMalformedOrConflictingOnes() throws {
         var routes = ServiceRoutes()
         try routes.add(flag: "echo=n1@127.0.0.1:7001")

@@ -35,6 +35,7 @@ public struct PeerRoutingState: Sendable {
 
     public let breakersEnabled: Bool
     private var breakers: BreakerSet
+    private var failoverBudget: RetryBudget
     private var stats: [String: PeerStats] = [:]
     private let latencyDecay: MeshDuration
     private let picker = PeerPicker()
@@ -44,6 +45,7 @@ public struct PeerRoutingState: Sendable {
         breakersEnabled = configuration.breakers != nil
         do {
             breakers = try BreakerSet(configuration: configuration.breakers ?? .default)
+            failoverBudget = try RetryBudget(configuration: configuration.failoverBudget)
         } catch {
             throw RoutingError(.invalidConfiguration, "breaker configuration: \(error)", cause: error)
         }
@@ -55,11 +57,19 @@ public struct PeerRoutingState: Sendable {
     /// Picks a peer among `candidates` (minus `excluding`) by power of two choices on outstanding calls and
     /// latency, skipping peers whose breaker is open, and takes a permit from its breaker. A half-open breaker
     /// with no trial permit left sends the pick to the next candidate.
+    ///
+    /// A first attempt (`excluding` empty) deposits into the failover budget; a failover (after a peer in
+    /// `excluding` failed) withdraws from it, and gets `.noPeer` when the budget is spent.
     public mutating func choose(
         among candidates: [String], excluding: Set<String> = [], now: MeshInstant,
         using rng: inout some RandomNumberGenerator
     ) -> (Choice, [BreakerSet.Transition]) {
         var transitions = breakersEnabled ? breakers.tick(now: now) : []
+        if excluding.isEmpty {
+            failoverBudget.recordRequest(now: now)
+        } else if !failoverBudget.tryWithdraw(now: now) {
+            return (.noPeer(reason: "failover budget spent", retryAfter: nil), transitions)
+        }
         var refused = excluding
         var skipped: [String] = []
         var reasons: [String] = []

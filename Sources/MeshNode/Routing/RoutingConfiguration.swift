@@ -8,6 +8,8 @@ public struct RoutingConfiguration: Sendable {
     public var breakers: CircuitBreaker.Configuration?
     /// How many peers one idempotent call may try (1 = no failover). Commands are never sent twice.
     public var maxAttempts: Int
+    /// Caps failover attempts to a fraction of first attempts, so a failing peer cannot multiply the load.
+    public var failoverBudget: RetryBudget.Configuration
     /// The time constant of each peer's latency estimate.
     public var latencyDecay: MeshDuration
     /// Seeds the router's random choices (fixed in tests, random in production).
@@ -16,11 +18,13 @@ public struct RoutingConfiguration: Sendable {
     public init(
         breakers: CircuitBreaker.Configuration? = .default,
         maxAttempts: Int = 2,
+        failoverBudget: RetryBudget.Configuration = .default,
         latencyDecay: MeshDuration = .seconds(10),
         seed: UInt64 = UInt64.random(in: 0...UInt64.max)
     ) {
         self.breakers = breakers
         self.maxAttempts = maxAttempts
+        self.failoverBudget = failoverBudget
         self.latencyDecay = latencyDecay
         self.seed = seed
     }
@@ -35,8 +39,9 @@ public struct RoutingConfiguration: Sendable {
         }
         do {
             try breakers?.validate()
+            try failoverBudget.validate()
         } catch {
-            throw RoutingError(.invalidConfiguration, "breaker configuration: \(error)", cause: error)
+            throw RoutingError(.invalidConfiguration, "\(error)", cause: error)
         }
     }
 }
