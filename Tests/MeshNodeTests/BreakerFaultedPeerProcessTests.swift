@@ -84,14 +84,10 @@ final class BreakerFaultedPeerProcessTests {
     /// Drives `callers` concurrent callers through a router with `breakers` while the controller walks the
     /// phases: normal, echo-2 slow (1 s > the 200 ms deadline), echo-2 SIGKILLed, echo-2 restarted on its port.
     func runScenario(breakers: CircuitBreaker.Configuration?, label: String) async throws -> Outcome {
-        var logger = Logger(label: "test.router")
-        logger.logLevel = .critical
         var transportConfig = TransportConfiguration()
         transportConfig.reconnectInitialBackoff = .milliseconds(20)
         transportConfig.reconnectMaxBackoff = .milliseconds(100)
-        let transport = MeshTransport(
-            identity: DevelopmentIdentity.identity(name: "test-caller-\(label)", roles: []), router: ServiceRouter(),
-            configuration: transportConfig, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let transport = callerTransport("test-caller-\(label)", configuration: transportConfig)
         var routes = ServiceRoutes()
         for name in ["echo-1", "echo-2", "echo-3"] {
             try routes.add(service: "test", PeerEndpoint(name: name, address: try #require(addresses[name])))
@@ -99,7 +95,7 @@ final class BreakerFaultedPeerProcessTests {
         let router = try PeerRouter(
             transport: transport, routes: routes,
             configuration: RoutingConfiguration(breakers: breakers, maxAttempts: 2, latencyDecay: .seconds(1), seed: 11),
-            logger: logger)
+            logger: quietLogger)
         let control = ScenarioControl()
         let samples = Captured<Sample>()
         let payload = RawMessage(Array(repeating: 7, count: 32))
@@ -143,9 +139,7 @@ final class BreakerFaultedPeerProcessTests {
         }
         let sickAddress = try #require(addresses[Self.sick])
         try await hold(.normal, for: .milliseconds(1500))
-        let probe = MeshTransport(
-            identity: DevelopmentIdentity.identity(name: "test-operator", roles: ["operator"]),
-            router: ServiceRouter(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let probe = callerTransport("test-operator", roles: ["operator"])
         _ = try await probe.call(TestEchoService.setDelay, EchoDelay(.seconds(1)), at: sickAddress)
         await probe.shutdown()
         try await hold(.slow, for: .milliseconds(3000))

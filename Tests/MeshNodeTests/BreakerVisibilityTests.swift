@@ -19,11 +19,7 @@ struct BreakerVisibilityTests {
         let records = Captured<CapturingLogHandler.Record>()
         let logger = Logger(label: "test.router") { _ in CapturingLogHandler(records: records) }
         let metrics = CapturingMetrics()
-        var quiet = Logger(label: "test.transport")
-        quiet.logLevel = .critical
-        let transport = MeshTransport(
-            identity: DevelopmentIdentity.identity(name: "test-caller", roles: []), router: ServiceRouter(),
-            group: MultiThreadedEventLoopGroup.singleton, logger: quiet)
+        let transport = callerTransport("test-caller")
         var routes = ServiceRoutes()
         try routes.add(flag: "test=dead@127.0.0.1:1")  // nothing listens there: connection refused
         let router = try PeerRouter(

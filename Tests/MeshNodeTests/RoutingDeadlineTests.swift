@@ -36,15 +36,11 @@ struct RoutingDeadlineTests {
 
     @Test func aPeerThatNeverCompletesTheHandshakeFailsTheCallAtItsDeadline() async throws {
         let mute = try MutePeer()
-        var quiet = Logger(label: "test.routing")
-        quiet.logLevel = .critical
-        let transport = MeshTransport(
-            identity: DevelopmentIdentity.identity(name: "test-caller", roles: []), router: ServiceRouter(),
-            group: MultiThreadedEventLoopGroup.singleton, logger: quiet)
+        let transport = callerTransport("test-caller")
         var routes = ServiceRoutes()
         try routes.add(flag: "test=stopped@127.0.0.1:\(mute.port)")
         let router = try PeerRouter(
-            transport: transport, routes: routes, configuration: RoutingConfiguration(seed: 3), logger: quiet)
+            transport: transport, routes: routes, configuration: RoutingConfiguration(seed: 3), logger: quietLogger)
         do {
             _ = try await router.call(
                 TestEchoService.echo, RawMessage([1]), options: CallOptions(timeout: .milliseconds(200)))

@@ -1,6 +1,26 @@
 import Logging
+import MeshNode
+import MeshRPC
+import MeshTransport
 import Metrics
+import NIOPosix
 import Synchronization
+
+/// A logger that prints nothing (for transports and routers whose logs a test does not look at).
+let quietLogger: Logger = {
+    var l = Logger(label: "test.quiet")
+    l.logLevel = .critical
+    return l
+}()
+
+/// A transport that only calls out (no listener), with a development certificate named `name`.
+func callerTransport(
+    _ name: String, roles: [String] = [], configuration: TransportConfiguration = TransportConfiguration()
+) -> MeshTransport {
+    MeshTransport(
+        identity: DevelopmentIdentity.identity(name: name, roles: roles), router: ServiceRouter(),
+        configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, logger: quietLogger)
+}
 
 /// A thread-safe list a test fills from other tasks.
 final class Captured<T: Sendable>: Sendable {
