@@ -35,10 +35,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "This node's private key file (from `meshnode cert issue`).")
     var key: String?
 
-    @Option(name: .customLong("peer"), help: "A peer hosting a service, SERVICE=NAME@HOST:PORT. Repeatable. Calls through the node's router pick among these, behind per-peer circuit breakers.")
+    @Option(
+        name: .customLong("peer"),
+        help: """
+            A peer hosting a service, SERVICE=NAME@HOST:PORT. Repeatable. Calls through the node's router pick \
+            among these, behind per-peer circuit breakers.
+            """)
     var peers: [String] = []
 
-    @Flag(help: "Serve the test/Echo fault-injection service, whose delay test/SetDelay changes at runtime. For resilience tests only.")
+    @Flag(help: "Serve test/Echo (fault injection: test/SetDelay sets its delay at runtime). Tests only.")
     var testEcho = false
 
     @OptionGroup var logging: LoggingOptions

@@ -26,7 +26,8 @@ final class BreakerAdminProcessTests {
         let line = try #require(await node.waitForLine(prefix: "listening ", timeout: 20), "stderr:\n\(node.stderr)")
         let address = String(line.dropFirst("listening ".count))
 
-        let probe = try NodeProcess(product: "meshprobe", arguments: ["breakers", address], stderrPath: "\(dir)/probe.log")
+        let probe = try NodeProcess(
+            product: "meshprobe", arguments: ["breakers", address], stderrPath: "\(dir)/probe.log")
         #expect(await probe.waitForExit(timeout: 20) == 0, "meshprobe stderr:\n\(probe.stderr)")
         try await Task.sleep(for: .milliseconds(100))  // let the stdout reader drain
         let out = probe.outputLines
@@ -41,7 +42,9 @@ final class BreakerAdminProcessTests {
     @Test func aMalformedPeerFlagIsRefusedAtStartUp() async throws {
         let node = try NodeProcess(
             product: "meshnode",
-            arguments: ["run", "--name", "bad", "--listen", "127.0.0.1:0", "--data-dir", "\(dir)/bad", "--peer", "oops"],
+            arguments: [
+                "run", "--name", "bad", "--listen", "127.0.0.1:0", "--data-dir", "\(dir)/bad", "--peer", "oops",
+            ],
             stderrPath: "\(dir)/bad.log")
         defer { node.stop() }
         let status = await node.waitForExit(timeout: 20)

@@ -94,7 +94,8 @@ final class BreakerFaultedPeerProcessTests {
         }
         let router = try PeerRouter(
             transport: transport, routes: routes,
-            configuration: RoutingConfiguration(breakers: breakers, maxAttempts: 2, latencyDecay: .seconds(1), seed: 11),
+            configuration: RoutingConfiguration(
+                breakers: breakers, maxAttempts: 2, latencyDecay: .seconds(1), seed: 11),
             logger: quietLogger)
         let control = ScenarioControl()
         let samples = Captured<Sample>()
@@ -154,7 +155,8 @@ final class BreakerFaultedPeerProcessTests {
         for w in workers { await w.value }
         await transport.shutdown()
         return Outcome(
-            samples: samples.all, sickCalls: sickCalls, sickStates: sickStates, finalSickState: sickStatus()?.state ?? "?",
+            samples: samples.all, sickCalls: sickCalls, sickStates: sickStates,
+            finalSickState: sickStatus()?.state ?? "?",
             finalView: BreakerTable.render(BreakersReport(node: "test-caller-\(label)", peers: router.statuses())))
     }
 

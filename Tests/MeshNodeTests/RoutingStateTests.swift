@@ -164,10 +164,12 @@ struct RoutingStateTests {
 
     @Test func failoversAreCappedByTheBudget() throws {
         let budget = RetryBudget.Configuration(ratio: 0.5, minRetriesPerSecond: 0)
-        var s = try PeerRoutingState(configuration: RoutingConfiguration(breakers: nil, failoverBudget: budget, seed: 9))
+        var s = try PeerRoutingState(
+            configuration: RoutingConfiguration(breakers: nil, failoverBudget: budget, seed: 9))
         var rng = SeededRandom(seed: 9)
         for _ in 0..<2 { callOnce(&s, &rng, at: .zero) }
-        guard case .send(let peer, nil) = s.choose(among: Self.peers, excluding: ["a"], now: .zero, using: &rng).0 else {
+        let failover = s.choose(among: Self.peers, excluding: ["a"], now: .zero, using: &rng).0
+        guard case .send(let peer, nil) = failover else {
             Issue.record("the first failover was refused")
             return
         }

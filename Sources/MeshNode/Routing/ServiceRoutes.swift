@@ -18,7 +18,8 @@ public struct ServiceRoutes: Hashable, Sendable {
     /// Adds `peer` as a host of `service`. Throws `conflictingAddress` when the name is already routed elsewhere.
     public mutating func add(service: String, _ peer: PeerEndpoint) throws(RoutingError) {
         if let known = address(of: peer.name), known != peer.address {
-            throw RoutingError(.conflictingAddress, "peer \(peer.name) is already routed at \(known), not \(peer.address)")
+            throw RoutingError(
+                .conflictingAddress, "peer \(peer.name) is already routed at \(known), not \(peer.address)")
         }
         guard !(table[service]?.contains(peer) ?? false) else { return }
         table[service, default: []].append(peer)
