@@ -72,13 +72,17 @@ public final class PeerRouter: Sendable {
             let choice = withState(touching: names) { core in
                 core.routing.choose(among: names, excluding: tried, now: now, using: &core.rng)
             }
-            guard case .send(let peer, let permit) = choice else {
-                guard case .noPeer(let reason, let retryAfter) = choice else { break }
+            let peer: String, permit: BreakerPermit?
+            switch choice {
+            case .send(let p, let granted):
+                (peer, permit) = (p, granted)
+            case .noPeer(let reason, let retryAfter):
                 if let lastError { throw lastError }
                 let after = retryAfter.map { " (retry after \($0))" } ?? ""
                 throw RPCError(.unavailable, "\(descriptor.path): no available peer: \(reason)\(after)")
             }
-            let address = candidates.first { $0.name == peer }!.address
+            // `choose` only picks among `names`, which come from `candidates`.
+            guard let address = candidates.first(where: { $0.name == peer })?.address else { break }
             do throws(RPCError) {
                 let response = try await send(descriptor, request, to: peer, at: address, permit: permit,
                                                startedAt: now, deadline: deadline, options: options)
