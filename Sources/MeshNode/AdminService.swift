@@ -8,6 +8,8 @@ public enum AdminService {
     public static let info = MethodDescriptor<RawMessage, NodeInfo>(service: "mesh.admin", method: "Info")
     /// Echoes its request; served inline on the event loop (a latency probe).
     public static let ping = MethodDescriptor<RawMessage, RawMessage>(service: "mesh.admin", method: "Ping")
+    /// Returns `BreakersReport`: the node's per-peer breakers (state, since, reason, rates, rejections).
+    public static let breakers = MethodDescriptor<RawMessage, BreakersReport>(service: "mesh.admin", method: "Breakers")
 }
 
 /// One connection as `meshprobe info` shows it.

@@ -17,6 +17,8 @@ public final class MeshNodeRuntime: Service, Sendable {
     public let configuration: NodeConfiguration
     public let transport: MeshTransport
     public let identity: NodeIdentity
+    /// Routes calls to the members hosting a service, through per-peer breakers.
+    public let peers: PeerRouter
     private let logger: Logger
     private let startedAt = SystemClock().now()
     private let state = Mutex(State())
@@ -53,6 +55,14 @@ public final class MeshNodeRuntime: Service, Sendable {
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return runtime.info()
         }
+        router.register(AdminService.breakers) { _, _ in
+            guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
+            return BreakersReport(node: configuration.name, peers: runtime.peers.statuses())
+        }
+        if configuration.testEcho {
+            logger.warning("serving the test/Echo fault-injection service (--test-echo)")
+            TestEchoService.register(on: &router)
+        }
         transport = MeshTransport(
             identity: identity,
             router: router,
@@ -76,6 +86,8 @@ public final class MeshNodeRuntime: Service, Sendable {
             }
         )
         self.router = router
+        peers = try PeerRouter(
+            transport: transport, routes: configuration.peers, configuration: configuration.routing, logger: logger)
         box.runtime = self
     }
 

@@ -16,6 +16,12 @@ public struct NodeConfiguration: Sendable {
     /// Roles this node serves (certificate roles when the development CA issues its certificate).
     public var roles: [String]
     public var transport: TransportConfiguration
+    /// Which peers host which service (static, until gossip membership provides candidates).
+    public var peers: ServiceRoutes
+    /// How calls through `MeshNodeRuntime.peers` pick and protect peers.
+    public var routing: RoutingConfiguration
+    /// Serve `TestEchoService` (fault injection for resilience tests; off by default).
+    public var testEcho: Bool
 
     public init(
         name: String,
@@ -24,7 +30,10 @@ public struct NodeConfiguration: Sendable {
         dataDirectory: String,
         identity: IdentitySource = .development,
         roles: [String] = [],
-        transport: TransportConfiguration = .init()
+        transport: TransportConfiguration = .init(),
+        peers: ServiceRoutes = ServiceRoutes(),
+        routing: RoutingConfiguration = RoutingConfiguration(),
+        testEcho: Bool = false
     ) {
         self.name = name
         self.listen = listen
@@ -33,6 +42,9 @@ public struct NodeConfiguration: Sendable {
         self.identity = identity
         self.roles = roles
         self.transport = transport
+        self.peers = peers
+        self.routing = routing
+        self.testEcho = testEcho
     }
 }
 

@@ -35,13 +35,34 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "This node's private key file (from `meshnode cert issue`).")
     var key: String?
 
+    @Option(
+        name: .customLong("peer"),
+        help: """
+            A peer hosting a service, SERVICE=NAME@HOST:PORT. Repeatable. Calls through the node's router pick \
+            among these, behind per-peer circuit breakers.
+            """)
+    var peers: [String] = []
+
+    @Flag(help: "Serve test/Echo (fault injection: test/SetDelay sets its delay at runtime). Tests only.")
+    var testEcho = false
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard HostPort(listen) != nil else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         for s in seeds where HostPort(s) == nil { throw ValidationError("--seed '\(s)' is not HOST:PORT") }
+        _ = try routes()
         let given = [trust, cert, key].compactMap { $0 }.count
         guard given == 0 || given == 3 else { throw ValidationError("give all of --trust, --cert and --key, or none") }
+    }
+
+    /// The `--peer` flags as a routing table.
+    func routes() throws -> ServiceRoutes {
+        var routes = ServiceRoutes()
+        for p in peers {
+            do { try routes.add(flag: p) } catch { throw ValidationError("--peer: \(error.message)") }
+        }
+        return routes
     }
 
     func run() async throws {
@@ -58,7 +79,9 @@ struct RunCommand: AsyncParsableCommand {
             seeds: seeds.compactMap(HostPort.init),
             dataDirectory: dataDir,
             identity: identity,
-            roles: roles.split(separator: ",").map(String.init)
+            roles: roles.split(separator: ",").map(String.init),
+            peers: try routes(),
+            testEcho: testEcho
         )
         let node = try MeshNodeRuntime(configuration: configuration, logger: logger, onListening: { address in
             // A machine-readable readiness line on stdout (tests and scripts wait for it).
