@@ -11,10 +11,14 @@ public struct CallOptions: Sendable {
     public var timeout: MeshDuration?
     /// Request metadata (trace context, idempotency key, …).
     public var metadata: [String: String]
+    /// While the peer's address is in reconnect backoff, wait for the next attempt (within the
+    /// deadline) instead of failing fast with `unavailable`.
+    public var waitForReady: Bool
 
-    public init(timeout: MeshDuration? = .seconds(10), metadata: [String: String] = [:]) {
+    public init(timeout: MeshDuration? = .seconds(10), metadata: [String: String] = [:], waitForReady: Bool = false) {
         self.timeout = timeout
         self.metadata = metadata
+        self.waitForReady = waitForReady
     }
 
     public static let `default` = CallOptions()

@@ -182,15 +182,18 @@ public final class MeshTransport: Sendable {
     }
 
     /// The shared connection to `address`: an existing available one, or a new one. After a failed
-    /// dial, further dials wait a backoff (full jitter, exponentially growing); a caller whose
-    /// `deadline` falls before the next attempt fails fast with `unavailable` and the last error.
+    /// dial, further dials wait a backoff (full jitter, exponentially growing). While the address is
+    /// in backoff, callers fail fast with `unavailable` and the last error (as gRPC does for a channel
+    /// in transient failure), unless they ask to `waitForReady` and the next attempt falls before
+    /// their `deadline`.
     ///
     /// With `peerName`, any available connection to that peer is reused whichever side dialled it (one
     /// connection per pair of peers), and a new connection must present a certificate with that name.
     public func connection(
         to address: HostPort,
         peerName: String? = nil,
-        deadline: MeshInstant? = nil
+        deadline: MeshInstant? = nil,
+        waitForReady: Bool = false
     ) async throws(RPCError) -> MeshConnection {
         let clock = SystemClock()
         while true {
@@ -234,7 +237,8 @@ public final class MeshTransport: Sendable {
                 do { return try await f.get() } catch { continue }
             case .sleep(let until, let lastError):
                 let wait = until - .now()
-                if let deadline, clock.now() + .nanoseconds(wait.nanoseconds) > deadline {
+                let tooLate = deadline.map { clock.now() + .nanoseconds(wait.nanoseconds) > $0 } ?? false
+                if !waitForReady || tooLate {
                     throw RPCError(.unavailable, "\(address) is unreachable (next attempt in \(MeshDuration.nanoseconds(wait.nanoseconds))): \(lastError.message)", cause: lastError)
                 }
                 try? await Task.sleep(for: .nanoseconds(wait.nanoseconds))
@@ -277,7 +281,7 @@ public final class MeshTransport: Sendable {
     ) async throws(RPCError) -> Resp {
         var deadline = options.timeout.map { SystemClock().now() + $0 }
         if let inherited = CallScope.deadline { deadline = min(deadline ?? inherited, inherited) }  // nested call
-        let connection = try await connection(to: address, deadline: deadline)
+        let connection = try await connection(to: address, deadline: deadline, waitForReady: options.waitForReady)
         return try await connection.call(descriptor, request, options: options)
     }
 

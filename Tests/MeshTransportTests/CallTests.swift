@@ -228,7 +228,8 @@ struct ReconnectKeepaliveTests {
             // It comes back on the same address: the next call within its deadline reconnects.
             let second = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
             _ = try await second.listen(on: address)
-            #expect(try await client.call(Echo.inline, RawMessage([3]), at: address, options: CallOptions(timeout: .seconds(3))).bytes == [3])
+            let ready = CallOptions(timeout: .seconds(3), waitForReady: true)
+            #expect(try await client.call(Echo.inline, RawMessage([3]), at: address, options: ready).bytes == [3])
             await client.shutdown()
             await second.shutdown()
         }
