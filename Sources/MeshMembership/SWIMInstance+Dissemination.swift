@@ -47,7 +47,11 @@ extension SWIMInstance {
             guard update.incarnation > incarnation || (update.incarnation == incarnation && update.metadata != myself)
             else { return false }
         } else {
-            guard update.incarnation >= incarnation else { return false }
+            guard update.incarnation >= incarnation else {
+                // A stale accusation still circulates: answer its sender with the current truth.
+                out.append(.send(.gossip([.alive(myself, incarnation: incarnation)]), to: address))
+                return false
+            }
             adjustLocalHealth(1)
         }
         incarnation = update.incarnation + 1

@@ -85,7 +85,9 @@ extension SWIMInstance {
     }
 
     mutating func handleAck(_ seq: UInt64, from address: String, now: MeshInstant, into out: inout [SWIMDirective]) {
-        if let current = probe, current.sequence == seq {
+        if let name = finalChecks.removeValue(forKey: seq) {
+            suspicions[name]?.restart(at: now)
+        } else if let current = probe, current.sequence == seq {
             let direct = table[current.target]?.metadata.rpcAddress == address
             if direct { sampleRoundTrip(now - current.sentAt) }
             adjustLocalHealth(current.indirectSent ? 0 : -1)
@@ -118,10 +120,20 @@ extension SWIMInstance {
     mutating func expireSuspicions(now: MeshInstant, into out: inout [SWIMDirective]) {
         guard !suspicions.isEmpty else { return }
         for name in suspicions.keys.sorted() {
-            guard let suspicion = suspicions[name], suspicion.deadline <= now else { continue }
-            let update = MemberUpdate(
-                kind: .dead, name: name, incarnation: suspicion.incarnation, source: myself.name)
-            _ = applyDead(update, now: now, into: &out)
+            guard var suspicion = suspicions[name], suspicion.nextDeadline <= now else { continue }
+            if let check = suspicion.finalCheck {
+                finalChecks[check.sequence] = nil
+                let update = MemberUpdate(
+                    kind: .dead, name: name, incarnation: suspicion.incarnation, source: myself.name)
+                _ = applyDead(update, now: now, into: &out)
+            } else if let address = table[name]?.metadata.rpcAddress {
+                // Last chance: a direct ping carrying the accusation, so a live member refutes now.
+                sequence += 1
+                suspicion.finalCheck = Suspicion.FinalCheck(sequence: sequence, deadline: now + probeTimeout)
+                suspicions[name] = suspicion
+                finalChecks[sequence] = name
+                out.append(.send(.ping(sequence: sequence, target: name, gossip: takeGossip(for: name)), to: address))
+            }
         }
     }
 }

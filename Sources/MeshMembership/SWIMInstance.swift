@@ -28,6 +28,8 @@ public struct SWIMInstance: Sendable {
     var priorityProbes: [String] = []
     var probe: ProbeState?
     var relays: [UInt64: Relay] = [:]
+    /// Sequence numbers of final-check pings, by the suspect they check.
+    var finalChecks: [UInt64: String] = [:]
     var sequence: UInt64 = 0
     /// Smoothed round-trip time of direct probes, including acks that arrived after their timeout.
     public internal(set) var roundTripEstimate: MeshDuration?
@@ -86,7 +88,7 @@ public struct SWIMInstance: Sendable {
         if !isLeaving { t = min(t, nextProbeAt) }
         if let probe { t = min(t, probe.indirectSent ? probe.periodEnd : probe.timeoutAt) }
         for relay in relays.values { t = min(t, relay.deadline) }
-        for suspicion in suspicions.values { t = min(t, suspicion.deadline) }
+        for suspicion in suspicions.values { t = min(t, suspicion.nextDeadline) }
         return t
     }
 
@@ -209,6 +211,7 @@ public struct SWIMInstance: Sendable {
 
     mutating func setStatus(_ name: String, _ status: MemberStatus, now: MeshInstant) {
         guard var state = table[name] else { return }
+        if let check = suspicions[name]?.finalCheck { finalChecks[check.sequence] = nil }
         state.status = status
         state.statusChangedAt = now
         table[name] = state

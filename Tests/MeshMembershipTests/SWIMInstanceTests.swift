@@ -95,10 +95,15 @@ struct SWIMProbeTests {
                       from: "c:7946", now: ms(2_000))
         // N = 5, K = 3, min 2 s, max 6 s, no confirmations yet.
         #expect(a.tick(now: ms(7_999)).events.allSatisfy { if case .died = $0 { false } else { true } })
-        let out = a.tick(now: ms(8_000))
+        // At the deadline: one last direct check that carries the accusation.
+        let check = a.tick(now: ms(8_000))
+        #expect(check.events.isEmpty)
+        let ping = try #require(check.pings.first { $0.target == "b" })
+        #expect(ping.to == "b:7946")
+        let out = a.tick(now: ms(8_500))
         #expect(out.events.contains(.died(name: "b", incarnation: 0, declaredBy: "a")))
         #expect(a.member(named: "b")?.status == .dead(incarnation: 0))
-        let gossip = a.tick(now: ms(8_200)).sends.flatMap(\.message.updates)
+        let gossip = a.tick(now: ms(8_700)).sends.flatMap(\.message.updates)
         #expect(gossip.contains(MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "a")))
     }
 
@@ -111,7 +116,37 @@ struct SWIMProbeTests {
             _ = a.receive(.gossip([update]), from: "\(accuser):7946", now: ms(2_000 + Int64(i) * 100))
         }
         #expect(a.tick(now: ms(3_999)).events.isEmpty)
-        #expect(a.tick(now: ms(4_000)).events.contains(.died(name: "b", incarnation: 0, declaredBy: "a")))
+        #expect(a.tick(now: ms(4_000)).pings.contains { $0.target == "b" })  // final check
+        #expect(a.tick(now: ms(4_500)).events.contains(.died(name: "b", incarnation: 0, declaredBy: "a")))
+    }
+
+    @Test("an answered final check restarts the suspicion instead of declaring death")
+    func finalCheckAnswered() throws {
+        var a = try makeInstance("a")
+        a.learn(["b", "c", "d", "e"])
+        for (i, accuser) in ["c", "d", "e", "f"].enumerated() {
+            let update = MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: accuser)
+            _ = a.receive(.gossip([update]), from: "\(accuser):7946", now: ms(2_000 + Int64(i) * 100))
+        }
+        let check = try #require(a.tick(now: ms(4_000)).pings.last { $0.target == "b" })
+        _ = a.receive(.ack(sequence: check.sequence, gossip: []), from: "b:7946", now: ms(4_010))
+        #expect(a.tick(now: ms(4_500)).events.isEmpty)
+        #expect(a.member(named: "b")?.status == .suspect(incarnation: 0))
+        #expect(a.tick(now: ms(6_010)).pings.contains { $0.target == "b" })  // waited a full minimum again
+    }
+
+    @Test("a stale accusation is answered with the current incarnation")
+    func staleAccusationAnswered() throws {
+        var a = try makeInstance("a")
+        a.learn(["b"])
+        _ = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "a", incarnation: 0, source: "b")]),
+                      from: "b:7946", now: ms(100))
+        let out = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "a", incarnation: 0, source: "c")]),
+                            from: "c:7946", now: ms(200))
+        #expect(out.events.isEmpty)
+        #expect(out.sends.map(\.to) == ["c:7946"])
+        #expect(out.sends.first?.message == .gossip([.alive(meta("a"), incarnation: 1)]))
+        #expect(a.incarnation == 1)
     }
 
     @Test("a ping to a suspect carries the suspicion (buddy system)")
