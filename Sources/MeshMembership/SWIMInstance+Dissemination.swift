@@ -109,7 +109,11 @@ extension SWIMInstance {
     mutating func applySuspect(
         _ name: String, incarnation inc: UInt64, accuser: String, now: MeshInstant, into out: inout [SWIMDirective]
     ) -> Bool {
-        guard let state = table[name], state.status.isReachable, inc >= state.status.incarnation else { return false }
+        guard let state = table[name], state.status.isReachable else { return false }
+        guard inc >= state.status.incarnation else {
+            verifySoon(name)
+            return false
+        }
         let update = MemberUpdate(kind: .suspect, name: name, incarnation: inc, source: accuser)
         if case .suspect(let current) = state.status, current == inc {
             guard suspicions[name]?.confirm(by: accuser) == true else { return false }
@@ -132,9 +136,11 @@ extension SWIMInstance {
 
     /// Marks a member dead or left; true when the view changed.
     mutating func applyDead(_ update: MemberUpdate, now: MeshInstant, into out: inout [SWIMDirective]) -> Bool {
-        guard let state = table[update.name], state.status.isReachable,
-            update.incarnation >= state.status.incarnation
-        else { return false }
+        guard let state = table[update.name], state.status.isReachable else { return false }
+        guard update.incarnation >= state.status.incarnation else {
+            verifySoon(update.name)
+            return false
+        }
         broadcasts.enqueue(update)
         if update.kind == .left {
             setStatus(update.name, .left(incarnation: update.incarnation), now: now)
@@ -144,6 +150,13 @@ extension SWIMInstance {
             out.append(.event(.died(name: update.name, incarnation: update.incarnation, declaredBy: update.source)))
         }
         return true
+    }
+
+    /// Someone holds an older accusation than our view: probe the member next, so that if it is
+    /// really gone this node finds out itself instead of keeping (and pushing) a stale alive.
+    private mutating func verifySoon(_ name: String) {
+        guard priorityProbes.count < 4, !priorityProbes.contains(name), probe?.target != name else { return }
+        priorityProbes.append(name)
     }
 
     mutating func gossipRound(into out: inout [SWIMDirective]) {

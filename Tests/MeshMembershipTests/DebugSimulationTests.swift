@@ -31,3 +31,21 @@ func printPostMortem(_ cluster: SimulatedCluster, since start: MeshInstant) {
               instance.roundTripEstimate.map { "\($0)" } ?? "none")
     }
 }
+
+/// Summarizes how each live node sees the cluster: counts of alive, suspect, dead and left members.
+func printViews(_ cluster: SimulatedCluster) {
+    var histogram: [String: Int] = [:]
+    for id in cluster.live {
+        var alive = 0, suspect = 0, dead = 0, left = 0
+        for member in cluster.sim.processes[id].instance.members {
+            switch member.status {
+            case .alive: alive += 1
+            case .suspect: suspect += 1
+            case .dead: dead += 1
+            case .left: left += 1
+            }
+        }
+        histogram["alive \(alive) suspect \(suspect) dead \(dead) left \(left)", default: 0] += 1
+    }
+    for (key, count) in histogram.sorted(by: { $0.value > $1.value }) { print("  \(count) nodes: \(key)") }
+}

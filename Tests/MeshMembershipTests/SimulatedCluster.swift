@@ -1,3 +1,4 @@
+import Foundation
 import MeshCore
 import MeshMembership
 import MeshTestKit
@@ -184,8 +185,14 @@ final class SimulatedCluster {
         sim.block(from: 0, to: 1)
         sim.block(from: 1, to: 0)
         sim.run(for: duration)
-        let halfOrLess = (nodes.count + 1) / 2
-        let deadAcross = nodes.filter { sim.processes[$0].instance.clusterSize <= halfOrLess }.count
+        if ProcessInfo.processInfo.environment["MESH_SIM_DEBUG"] != nil {
+            print("views after the partition:")
+            printViews(self)
+        }
+        let firstHalf = nodes.count / 2
+        let deadAcross = nodes.enumerated().filter { k, id in
+            sim.processes[id].instance.clusterSize <= (k < firstHalf ? firstHalf : nodes.count - firstHalf)
+        }.count
         sim.healPartitions()
         return (converge(limit: limit)?.seconds, deadAcross)
     }
