@@ -25,15 +25,27 @@ func median(_ values: [Double]) -> Double? {
     return sorted[sorted.count / 2]
 }
 
+/// Progress lines go to stderr, unbuffered, so long runs can be followed.
+func progress(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
 func runScoreboard(size: Int, seed: UInt64, stress: MeshDuration, partition: MeshDuration) throws -> SimulationReport {
     let clockStart = ProcessInfo.processInfo.systemUptime
+    func step(_ what: String) {
+        progress("[N=\(size) " + String(format: "%.1fs", ProcessInfo.processInfo.systemUptime - clockStart) + "] \(what)")
+    }
     let cluster = try SimulatedCluster(size: size, seed: seed)
+    step("booted")
     let boot = cluster.converge(limit: .milliseconds(60_000))
+    step("converged")
     cluster.sim.run(for: .milliseconds(5_000))
     let traffic = cluster.measureTraffic(window: .milliseconds(10_000))
     let join = try cluster.measureJoin()
     cluster.sim.run(for: .milliseconds(3_000))
+    step("traffic and join measured")
     let crash = cluster.measureCrash(count: size >= 1_000 ? 5 : size >= 100 ? 3 : 1)
+    step("crash measured")
     cluster.sim.run(for: .milliseconds(3_000))
     let settle = MeshDuration.milliseconds(10_000)
     let debug = ProcessInfo.processInfo.environment["MESH_SIM_DEBUG"] != nil
@@ -41,6 +53,7 @@ func runScoreboard(size: Int, seed: UInt64, stress: MeshDuration, partition: Mes
     func stressed(_ scenario: SimulatedCluster.Stress) -> (deaths: Int, suspicions: Int) {
         let start = cluster.sim.now
         let result = cluster.falseDeaths(under: scenario, for: stress, settle: settle)
+        step("stress \(scenario): \(result)")
         if debug {
             print("scenario \(scenario): \(result)")
             printPostMortem(cluster, since: start)
@@ -144,11 +157,13 @@ struct ClusterSimulationTests {
         }
     }
 
-    @Test("full scoreboard for N = 10, 100, 1000 (MESH_SIM_FULL=1)",
+    @Test("full scoreboard for N = 10, 100, 1000 (MESH_SIM_FULL=1, MESH_SIM_SIZES=10,100,1000)",
           .enabled(if: ProcessInfo.processInfo.environment["MESH_SIM_FULL"] != nil))
     func fullScoreboard() throws {
         var reports: [SimulationReport] = []
-        for size in [10, 100, 1_000] {
+        let sizes = (ProcessInfo.processInfo.environment["MESH_SIM_SIZES"] ?? "10,100,1000")
+            .split(separator: ",").compactMap { Int($0) }
+        for size in sizes {
             let report = try runScoreboard(size: size, seed: UInt64(size), stress: .milliseconds(30_000),
                                            partition: .milliseconds(30_000))
             reports.append(report)

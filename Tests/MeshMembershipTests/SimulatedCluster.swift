@@ -102,9 +102,9 @@ final class SimulatedCluster {
             return witnesses.allSatisfy { died[$0] != nil }
         }
         var pending = Set(names)
-        sim.run(until: start + limit) {
+        while !pending.isEmpty, sim.now - start < limit {
+            sim.run(for: .milliseconds(50))
             pending = pending.filter { !deadEverywhere($0) }
-            return pending.isEmpty
         }
         var result = CrashResult(firstSuspected: [], deadEverywhere: [])
         for name in names {
