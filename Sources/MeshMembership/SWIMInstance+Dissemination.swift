@@ -22,7 +22,10 @@ extension SWIMInstance {
         let accuser = update.source.isEmpty ? address : update.source
         switch update.kind {
         case .alive:
-            return applyAlive(update, from: address, now: now, into: &out)
+            // First sight of a third party in bulk state is not news worth gossiping: the sender
+            // already spreads it. The sender's own statement is (that is how a join spreads).
+            let announce = !fromPushPull || update.metadata?.rpcAddress == address
+            return applyAlive(update, from: address, now: now, announceNew: announce, into: &out)
         case .suspect:
             return applySuspect(update.name, incarnation: update.incarnation, accuser: accuser, now: now, into: &out)
         case .dead where fromPushPull:
@@ -63,7 +66,8 @@ extension SWIMInstance {
     }
 
     private mutating func applyAlive(
-        _ update: MemberUpdate, from address: String, now: MeshInstant, into out: inout [SWIMDirective]
+        _ update: MemberUpdate, from address: String, now: MeshInstant, announceNew: Bool,
+        into out: inout [SWIMDirective]
     ) -> Bool {
         guard let metadata = update.metadata else { return false }
         do throws(MembershipError) {
@@ -77,6 +81,10 @@ extension SWIMInstance {
                                              statusChangedAt: now)
             reachable.insert(update.name)
             addToProbeOrder(update.name)
+            guard announceNew else {
+                out.append(.event(.joined(metadata)))
+                return false
+            }
             broadcasts.enqueue(update)
             out.append(.event(.joined(metadata)))
             return true

@@ -58,6 +58,7 @@ public struct SWIMInstance: Sendable {
         nextGossipAt = now + config.gossipInterval
         nextPushPullAt = now
         nextReapAt = now + config.probeInterval
+        broadcasts.enqueue(.alive(myself, incarnation: incarnation))
     }
 
     // MARK: Queries
