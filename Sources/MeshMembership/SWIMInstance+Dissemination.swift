@@ -70,13 +70,17 @@ extension SWIMInstance {
         into out: inout [SWIMDirective]
     ) -> Bool {
         guard let metadata = update.metadata else { return false }
-        do throws(MembershipError) {
-            try metadata.validate(maxBytes: config.maxMetadataBytes)
-        } catch {
-            out.append(.event(.rejected(error, from: address)))
-            return false
+        func acceptable(_ out: inout [SWIMDirective]) -> Bool {
+            do throws(MembershipError) {
+                try metadata.validate(maxBytes: config.maxMetadataBytes)
+                return true
+            } catch {
+                out.append(.event(.rejected(error, from: address)))
+                return false
+            }
         }
         guard let existing = table[update.name] else {
+            guard acceptable(&out) else { return false }
             table[update.name] = MemberState(metadata: metadata, status: .alive(incarnation: update.incarnation),
                                              statusChangedAt: now)
             reachable.insert(update.name)
@@ -96,7 +100,7 @@ extension SWIMInstance {
                 .identityConflict, "a different key claims \(update.name), which a live member holds"), from: address)))
             return false
         }
-        guard update.incarnation > existing.status.incarnation else { return false }
+        guard update.incarnation > existing.status.incarnation, acceptable(&out) else { return false }
         table[update.name]?.metadata = metadata
         setStatus(update.name, .alive(incarnation: update.incarnation), now: now)
         broadcasts.enqueue(update)
@@ -185,17 +189,23 @@ extension SWIMInstance {
             let state = fullState()
             for seed in seeds { out.append(.send(.pushPull(state: state, isReply: false), to: seed)) }
         } else {
-            nextPushPullAt = now + config.pushPullInterval
+            nextPushPullAt = now + config.pushPullPeriod(clusterSize: clusterSize)
             if let peer = reachable.randomPick(1, excluding: [], using: &rng).first,
                 let address = table[peer]?.metadata.rpcAddress
             {
                 out.append(.send(.pushPull(state: fullState(), isReply: false), to: address))
             }
         }
+    }
+
+    /// Pings one random dead member (not left ones); an ack leads to a push-pull (see `handleAck`).
+    mutating func reconnectRound(into out: inout [SWIMDirective]) {
+        guard !isLeaving, !tombstones.isEmpty else { return }
         let dead = tombstones.filter { if case .dead = table[$0]?.status { true } else { false } }.sorted()
-        if let lost = dead.randomElement(using: &rng), let address = table[lost]?.metadata.rpcAddress {
-            out.append(.send(.pushPull(state: fullState(), isReply: false), to: address))
-        }
+        guard let lost = dead.randomElement(using: &rng), let address = table[lost]?.metadata.rpcAddress else { return }
+        sequence += 1
+        reconnect = (sequence, lost)
+        out.append(.send(.ping(sequence: sequence, target: lost, gossip: []), to: address))
     }
 
     mutating func reap(now: MeshInstant, into out: inout [SWIMDirective]) {

@@ -87,6 +87,10 @@ extension SWIMInstance {
     mutating func handleAck(_ seq: UInt64, from address: String, now: MeshInstant, into out: inout [SWIMDirective]) {
         if let name = finalChecks.removeValue(forKey: seq) {
             suspicions[name]?.restart(at: now)
+        } else if let pending = reconnect, pending.sequence == seq {
+            // A member we hold dead answers: exchange state so both sides learn the truth.
+            reconnect = nil
+            out.append(.send(.pushPull(state: fullState(), isReply: false), to: address))
         } else if let current = probe, current.sequence == seq {
             let direct = table[current.target]?.metadata.rpcAddress == address
             if direct { sampleRoundTrip(now - current.sentAt) }

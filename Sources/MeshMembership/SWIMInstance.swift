@@ -38,6 +38,9 @@ public struct SWIMInstance: Sendable {
     var nextProbeAt: MeshInstant
     var nextGossipAt: MeshInstant
     var nextPushPullAt: MeshInstant
+    var nextReconnectAt: MeshInstant
+    /// The outstanding reconnect ping to a dead member: its sequence and the member's name.
+    var reconnect: (sequence: UInt64, name: String)?
     var nextReapAt: MeshInstant
 
     /// - Parameters:
@@ -57,6 +60,7 @@ public struct SWIMInstance: Sendable {
         nextProbeAt = now + config.probeInterval
         nextGossipAt = now + config.gossipInterval
         nextPushPullAt = now
+        nextReconnectAt = now + config.reconnectInterval
         nextReapAt = now + config.probeInterval
         broadcasts.enqueue(.alive(myself, incarnation: incarnation))
     }
@@ -85,7 +89,7 @@ public struct SWIMInstance: Sendable {
 
     /// The earliest time at which `tick` has work to do.
     public var nextDeadline: MeshInstant {
-        var t = min(nextGossipAt, nextPushPullAt, nextReapAt)
+        var t = min(nextGossipAt, nextPushPullAt, nextReapAt, nextReconnectAt)
         if !isLeaving { t = min(t, nextProbeAt) }
         if let probe { t = min(t, probe.indirectSent ? probe.periodEnd : probe.timeoutAt) }
         for relay in relays.values { t = min(t, relay.deadline) }
@@ -106,6 +110,10 @@ public struct SWIMInstance: Sendable {
             gossipRound(into: &out)
         }
         if now >= nextPushPullAt { pushPullRound(now: now, into: &out) }
+        if now >= nextReconnectAt {
+            nextReconnectAt = now + config.reconnectInterval
+            reconnectRound(into: &out)
+        }
         if now >= nextReapAt {
             nextReapAt = now + config.probeInterval
             reap(now: now, into: &out)

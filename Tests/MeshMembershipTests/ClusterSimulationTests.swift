@@ -40,7 +40,8 @@ func runScoreboard(size: Int, seed: UInt64, stress: MeshDuration, partition: Mes
     let boot = cluster.converge(limit: .milliseconds(60_000))
     step("converged")
     cluster.sim.run(for: .milliseconds(5_000))
-    let traffic = cluster.measureTraffic(window: .milliseconds(10_000))
+    // The window covers a full push-pull period, so anti-entropy bytes are included.
+    let traffic = cluster.measureTraffic(window: cluster.config.pushPullPeriod(clusterSize: size) + .milliseconds(1_000))
     let join = try cluster.measureJoin()
     cluster.sim.run(for: .milliseconds(3_000))
     step("traffic and join measured")

@@ -354,15 +354,29 @@ struct SWIMMembershipTests {
         #expect(a.member(named: "b")?.status == .suspect(incarnation: 0))
     }
 
-    @Test("push-pull also reaches a dead member, which is how partitions heal")
-    func pushPullReachesTheDead() throws {
+    @Test("a dead member is pinged now and then; if it answers, state is exchanged (partition healing)")
+    func reconnectToTheDead() throws {
         var a = try makeInstance("a")
         a.learn(["b", "c"])
         _ = a.receive(.gossip([MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "c")]),
                       from: "c:7946", now: ms(1))
-        let targets = a.tick(now: ms(10)).sends.filter {
-            if case .pushPull = $0.message { true } else { false }
-        }.map(\.to)
-        #expect(Set(targets) == ["b:7946", "c:7946"])
+        let ping = try #require(a.tick(now: ms(2_000)).pings.first { $0.target == "b" })
+        #expect(ping.to == "b:7946")
+        let answer = a.receive(.ack(sequence: ping.sequence, gossip: []), from: "b:7946", now: ms(2_010))
+        let exchange = try #require(answer.sends.first)
+        #expect(exchange.to == "b:7946")
+        guard case .pushPull(let state, false) = exchange.message else {
+            Issue.record("expected a push-pull request, got \(exchange.message)")
+            return
+        }
+        #expect(state.contains(MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "a")))
+    }
+
+    @Test("the push-pull period grows with log2 N above 32 members, like memberlist")
+    func pushPullScaling() {
+        let config = SWIMConfiguration()
+        #expect(config.pushPullPeriod(clusterSize: 32) == .milliseconds(10_000))
+        #expect(config.pushPullPeriod(clusterSize: 100) == .milliseconds(30_000))
+        #expect(config.pushPullPeriod(clusterSize: 1_000) == .milliseconds(60_000))
     }
 }
