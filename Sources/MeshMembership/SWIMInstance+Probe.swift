@@ -109,7 +109,9 @@ extension SWIMInstance {
             roundTripEstimate = sample
             return
         }
-        roundTripEstimate = estimate * 0.875 + sample * 0.125
+        // Fast attack, slow decay: a slower network must stretch timeouts within a probe or two,
+        // before it causes a wave of false suspicions; a faster one can wait.
+        roundTripEstimate = sample > estimate ? (estimate + sample) / 2 : estimate * 0.875 + sample * 0.125
     }
 
     mutating func expireRelays(now: MeshInstant, into out: inout [SWIMDirective]) {

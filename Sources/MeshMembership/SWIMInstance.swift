@@ -177,9 +177,12 @@ public struct SWIMInstance: Sendable {
         return max(scaled, rtt * Int64(2))
     }
 
-    /// One protocol period: long enough for the direct timeout and an indirect round after it.
+    /// One protocol period: long enough for the direct timeout and an indirect round after it
+    /// (an indirect round trip is two direct ones, so allow three).
     var probePeriod: MeshDuration {
-        max(config.probeInterval * Int64(localHealth + 1), probeTimeout * Int64(2))
+        let scaled = config.probeInterval * Int64(localHealth + 1)
+        guard let rtt = roundTripEstimate else { return max(scaled, probeTimeout * Int64(2)) }
+        return max(scaled, probeTimeout + rtt * Int64(3))
     }
 
     mutating func adjustLocalHealth(_ delta: Int) {
