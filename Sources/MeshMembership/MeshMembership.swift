@@ -1,1 +1,0 @@
-// MeshMembership — see README.md#architecture
