@@ -67,6 +67,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "meshnode")
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create --data-dir \(dataDir): \(error.localizedDescription)")
+        }
         let identity: IdentitySource
         if let trust, let cert, let key {
             identity = .files(trust: trust, certificate: cert, key: key)
