@@ -24,6 +24,33 @@ public struct FrameOpener: Sendable {
     /// plaintext body, or `frameAuthenticationFailed`. The associated data is rebuilt from
     /// `frame.header` and `frame.lengthPrefix`, so header tampering is caught as well.
     public mutating func open(_ frame: Frame) throws(CryptoError) -> ByteBuffer {
+        let (counter, plainLength) = try checked(frame)
+        var out = ByteBufferAllocator().buffer(capacity: plainLength)
+        var ok = false
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: plainLength) { m in
+            ok = decrypt(frame, counter: counter, into: m.baseAddress)
+            return ok ? plainLength : 0
+        }
+        try finish(ok, frame, counter)
+        return out
+    }
+
+    /// As `open(_:)`, returning the plaintext as an array: decrypts straight into the array's storage,
+    /// for callers that decode the body from an `ArraySlice` (no intermediate buffer and copy).
+    public mutating func openBytes(_ frame: Frame) throws(CryptoError) -> [UInt8] {
+        let (counter, plainLength) = try checked(frame)
+        var ok = false
+        let out = [UInt8](unsafeUninitializedCapacity: plainLength) { m, initialized in
+            ok = decrypt(frame, counter: counter, into: UnsafeMutableRawPointer(m.baseAddress))
+            // On failure the bytes are garbage, but still initialized memory of a trivial type; discarded below.
+            initialized = ok ? plainLength : 0
+        }
+        try finish(ok, frame, counter)
+        return out
+    }
+
+    /// The counter to open `frame` with and its plaintext length, or why it cannot be opened.
+    private func checked(_ frame: Frame) throws(CryptoError) -> (counter: UInt64, plainLength: Int) {
         let counter = try state.current()
         let sealedLength = frame.body.readableBytes
         guard sealedLength >= SealedFrameLayout.tagLength else {
@@ -32,39 +59,41 @@ public struct FrameOpener: Sendable {
                 "sealed frame body has \(sealedLength) bytes, less than the 16-byte tag (counter \(counter))"
             )
         }
-        let plainLength = sealedLength - SealedFrameLayout.tagLength
-        var out = ByteBufferAllocator().buffer(capacity: plainLength)
-        var ok = false
-        withUnsafeTemporaryAllocation(byteCount: FrameHeader.prefixAndHeaderSize, alignment: 4) { adRaw in
+        return (counter, sealedLength - SealedFrameLayout.tagLength)
+    }
+
+    /// Verifies and decrypts `frame`'s body into `m` (room for the plaintext); false if it does not authenticate.
+    private func decrypt(_ frame: Frame, counter: UInt64, into m: UnsafeMutableRawPointer?) -> Bool {
+        let sealedLength = frame.body.readableBytes
+        return withUnsafeTemporaryAllocation(byteCount: FrameHeader.prefixAndHeaderSize, alignment: 4) { adRaw in
             SealedFrameLayout.writePrefixAndHeader(
                 lengthPrefix: frame.lengthPrefix, frame.header, to: adRaw.baseAddress!
             )
             let ad = UnsafePointer(adRaw.baseAddress!.assumingMemoryBound(to: UInt8.self))
-            _ = frame.body.withUnsafeReadableBytes { c in
+            return frame.body.withUnsafeReadableBytes { c in
                 state.key.withUnsafeBufferPointer { k in
                     SealedFrameLayout.withNonce(counter) { nonce in
-                        out.writeWithUnsafeMutableBytes(minimumWritableBytes: plainLength) { m in
-                            var written: UInt64 = 0
-                            let rc = crypto_aead_chacha20poly1305_ietf_decrypt(
-                                m.baseAddress?.assumingMemoryBound(to: UInt8.self), &written, nil,
-                                c.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(sealedLength),
-                                ad, UInt64(FrameHeader.prefixAndHeaderSize), nonce, k.baseAddress!
-                            )
-                            ok = rc == 0
-                            return ok ? plainLength : 0
-                        }
+                        var written: UInt64 = 0
+                        return crypto_aead_chacha20poly1305_ietf_decrypt(
+                            m?.assumingMemoryBound(to: UInt8.self), &written, nil,
+                            c.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(sealedLength),
+                            ad, UInt64(FrameHeader.prefixAndHeaderSize), nonce, k.baseAddress!
+                        ) == 0
                     }
                 }
             }
         }
+    }
+
+    /// Advances the counter after a successful open; otherwise throws `frameAuthenticationFailed`.
+    private mutating func finish(_ ok: Bool, _ frame: Frame, _ counter: UInt64) throws(CryptoError) {
         guard ok else {
             throw CryptoError(
                 .frameAuthenticationFailed,
                 "sealed frame (type 0x\(String(frame.header.rawType, radix: 16)), stream \(frame.header.streamID), "
-                    + "\(sealedLength) bytes) does not authenticate as frame \(counter) of this direction"
+                    + "\(frame.body.readableBytes) bytes) does not authenticate as frame \(counter) of this direction"
             )
         }
         state.advance()
-        return out
     }
 }

@@ -52,13 +52,14 @@ public struct BreakerSet: Sendable {
     public mutating func record(
         _ key: BreakerKey, _ permit: BreakerPermit, outcome: CallOutcome, now: MeshInstant
     ) -> [Transition] {
-        guard breakers[key] != nil else { return [] }
-        return keyed(key, withBreaker(key, now: now) { $0.record(permit, outcome: outcome, now: now) })
+        guard let i = breakers.index(forKey: key) else { return [] }
+        let transitions = breakers.values[i].record(permit, outcome: outcome, now: now)
+        return transitions.isEmpty ? [] : keyed(key, transitions)
     }
 
     public mutating func release(_ key: BreakerKey, _ permit: BreakerPermit, now: MeshInstant) -> [Transition] {
-        guard breakers[key] != nil else { return [] }
-        return keyed(key, withBreaker(key, now: now) { $0.release(permit, now: now) })
+        guard let i = breakers.index(forKey: key) else { return [] }
+        return keyed(key, breakers.values[i].release(permit, now: now))
     }
 
     /// Ticks every breaker (in key order, so the result is deterministic).
@@ -101,16 +102,13 @@ public struct BreakerSet: Sendable {
 
     /// Runs `body` on the key's breaker, creating it first (forced open if its peer is unavailable; that initial
     /// forcing is not reported, as the breaker was never seen closed).
+    /// The breaker is mutated in place through its index (one hash lookup, no copy of its state).
     private mutating func withBreaker<R>(
         _ key: BreakerKey, now: MeshInstant, _ body: (inout CircuitBreaker) -> R
     ) -> R {
-        var breaker: CircuitBreaker
-        if let existing = breakers.removeValue(forKey: key) {
-            breaker = existing
-        } else {
-            breaker = CircuitBreaker(validated: configuration, now: now)
-            if let reason = unavailablePeers[key.peer] { _ = breaker.forceOpen(reason: reason, now: now) }
-        }
+        if let i = breakers.index(forKey: key) { return body(&breakers.values[i]) }
+        var breaker = CircuitBreaker(validated: configuration, now: now)
+        if let reason = unavailablePeers[key.peer] { _ = breaker.forceOpen(reason: reason, now: now) }
         defer { breakers[key] = breaker }
         return body(&breaker)
     }

@@ -87,14 +87,17 @@ public final class MeshConnection: Sendable {
         let loop = channel.eventLoop
         let handler = self.handler
         let result: Result<ResponseHead, RPCError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<ResponseHead, RPCError>, Never>) in
-                let start: @Sendable () -> Void = {
-                    let call = PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay) {
-                        continuation.resume(returning: $0)
+            // Unsafe (unchecked) continuation: `PendingCall.complete` resumes it exactly once.
+            await withUnsafeContinuation { (continuation: PendingCall.Continuation) in
+                if loop.inEventLoop {
+                    handler.value.startCall(
+                        PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, continuation: continuation))
+                } else {
+                    loop.execute {
+                        handler.value.startCall(
+                            PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, continuation: continuation))
                     }
-                    handler.value.startCall(call)
                 }
-                if loop.inEventLoop { start() } else { loop.execute(start) }
             }
         } onCancel: {
             loop.execute { handler.value.cancelCall(callID) }

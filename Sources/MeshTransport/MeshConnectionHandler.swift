@@ -6,36 +6,30 @@ import MeshWire
 import NIOCore
 
 /// One outgoing call, from the moment the caller starts it until it completes exactly once.
+/// Its deadline is watched by the connection's single deadline timer, not by a timer of its own.
 final class PendingCall {
+    typealias Continuation = UnsafeContinuation<Result<ResponseHead, RPCError>, Never>
+
     let callID: UInt64
     let head: RequestHead
     let deadline: NIODeadline?
     let oneWay: Bool
     var streamID: UInt32 = 0
-    var timer: Scheduled<Void>?
-    private var completion: ((Result<ResponseHead, RPCError>) -> Void)?
+    private var continuation: Continuation?
 
-    init(
-        callID: UInt64,
-        head: RequestHead,
-        deadline: NIODeadline?,
-        oneWay: Bool,
-        completion: @escaping (Result<ResponseHead, RPCError>) -> Void
-    ) {
+    init(callID: UInt64, head: RequestHead, deadline: NIODeadline?, oneWay: Bool, continuation: Continuation) {
         self.callID = callID
         self.head = head
         self.deadline = deadline
         self.oneWay = oneWay
-        self.completion = completion
+        self.continuation = continuation
     }
 
-    /// Completes the call; later completions are ignored (a call ends once).
+    /// Completes the call; later completions are ignored (a call ends once, so the continuation resumes once).
     func complete(_ result: Result<ResponseHead, RPCError>) {
-        timer?.cancel()
-        timer = nil
-        let c = completion
-        completion = nil
-        c?(result)
+        let c = continuation
+        continuation = nil
+        c?.resume(returning: result)
     }
 }
 
@@ -67,7 +61,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     private struct InboundCall {
         var task: Task<Void, Never>?
-        var timer: Scheduled<Void>?
+        /// A one-way message: nothing is answered when it expires.
+        var oneWay: Bool
         /// The response is written and on its way to the socket; the stream still counts against the limit.
         var answered = false
     }
@@ -108,6 +103,12 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     private var peerMaxConcurrentStreams = 100
     private var peerSettingsReceived = false
     private var peerMaxBodyLength = FrameDecoder.defaultMaxBodyLength
+    /// Deadlines of outgoing calls (by call id) and of inbound calls (by stream id), watched by one timer
+    /// armed for the earliest of them; finishing a call costs nothing here.
+    private var outgoingDeadlines = DeadlineQueue<UInt64>()
+    private var inboundDeadlines = DeadlineQueue<UInt32>()
+    private var deadlineTimer: Scheduled<Void>?
+    private var deadlineTimerAt = NIODeadline.distantFuture
 
     // Incoming calls.
     private var inboundCalls: [UInt32: InboundCall] = [:]
@@ -344,10 +345,10 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     }
 
     private func handleSealed(_ frame: Frame) {
-        let plaintext: ByteBuffer
+        let plaintext: [UInt8]
         let type: FrameType
         do {
-            plaintext = try opener!.open(frame)
+            plaintext = try opener!.openBytes(frame)
         } catch {
             fail(ConnectionError(.authenticationFailed, "sealed frame rejected: \(error.message)", cause: error))
             return
@@ -358,7 +359,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             fail(ConnectionError(.frameRejected, error.message, cause: error), tellPeer: true)
             return
         }
-        let body = Array(plaintext.readableBytesView)[...]
+        let body = plaintext[...]
         let stream = frame.header.streamID
         do {
             if phase == .awaitingSettings {
@@ -455,13 +456,12 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             guard let context else { return }
             let loop = context.eventLoop
             let bound = NIOLoopBound(self, eventLoop: loop)
-            var call = InboundCall()
+            inboundCalls[stream] = InboundCall(oneWay: oneWay)
             if head.timeoutMicros != 0 {
-                call.timer = loop.scheduleTask(in: .microseconds(Int64(clamping: head.timeoutMicros))) {
-                    bound.value.expireInbound(stream, oneWay: oneWay)
-                }
+                let deadline = NIODeadline.now() + .microseconds(Int64(clamping: head.timeoutMicros))
+                inboundDeadlines.insert(deadline, stream, alive: inboundCalls.count, isAlive: isAwaitingAnswer)
+                armDeadlineTimer()
             }
-            inboundCalls[stream] = call
             let method = head.method
             let serverCall = ServerCall(context: ctx, kind: router.kind(for: method) ?? .query, payload: head.payload[...])
             let pipeline = router.pipeline
@@ -497,8 +497,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     /// The call's handler returned (unless it was cancelled or expired first).
     private func finishInbound(_ stream: UInt32, _ result: Result<ServerResponse, RPCError>, oneWay: Bool, method: String) {
         guard let call = inboundCalls[stream], !call.answered else { return }  // cancelled or expired
-        call.timer?.cancel()
-        if oneWay {
+        if call.oneWay {
             inboundCalls[stream] = nil
             logOneWayFailure(result, method)
             closeIfDrained()
@@ -508,10 +507,15 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         scheduleFlush()
     }
 
-    private func expireInbound(_ stream: UInt32, oneWay: Bool) {
+    /// True while an inbound call runs and has not been answered (it may still expire or be cancelled).
+    private func isAwaitingAnswer(_ stream: UInt32) -> Bool {
+        inboundCalls[stream].map { !$0.answered } ?? false
+    }
+
+    private func expireInbound(_ stream: UInt32) {
         guard let call = inboundCalls[stream], !call.answered else { return }
         call.task?.cancel()
-        if oneWay {
+        if call.oneWay {
             inboundCalls[stream] = nil
             closeIfDrained()
         } else {
@@ -525,30 +529,35 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         guard let call = inboundCalls[stream], !call.answered else { return }  // already answered
         inboundCalls[stream] = nil
         logger.debug("call cancelled by peer", metadata: ["mesh.stream": "\(stream)", "reason": "\(cancel.reason)"])
-        call.timer?.cancel()
         call.task?.cancel()
         closeIfDrained()
     }
 
-    /// Writes the one response of an inbound stream; the stream is released once the bytes reach the socket.
+    /// Writes the one response of an inbound stream. While the channel is writable the stream is released
+    /// at once (the response is within the outbound buffer's bounded watermark); otherwise it counts until
+    /// the bytes reach the socket, so a peer that stops reading cannot make us buffer without bound.
     private func answer(_ stream: UInt32, _ response: ResponseHead) {
         guard let context else { return }
-        var call = inboundCalls[stream] ?? InboundCall()
-        call.timer?.cancel()
-        call.timer = nil
-        call.task = nil
-        call.answered = true
-        inboundCalls[stream] = call
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let written = context.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenComplete { _ in bound.value.responseWritten(stream) }
-        var body = response.encoded()
+        var body = response.encoded(capacity: response.payload.count + response.status.message.utf8.count + 16)
         if body.count > peerMaxBodyLength {
             logger.warning("response too large for the peer; answering resourceExhausted",
                            metadata: ["mesh.stream": "\(stream)", "bytes": "\(body.count)"])
             body = ResponseHead(status: RPCStatus(code: .resourceExhausted,
                 message: "response body of \(body.count) bytes exceeds the caller's limit of \(peerMaxBodyLength)")).encoded()
         }
+        if context.channel.isWritable {
+            let call = inboundCalls.removeValue(forKey: stream)
+            writeSealed(.response, stream: stream, body: body)
+            if call != nil { closeIfDrained() }
+            return
+        }
+        var call = inboundCalls[stream] ?? InboundCall(oneWay: false)
+        call.task = nil
+        call.answered = true
+        inboundCalls[stream] = call
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in bound.value.responseWritten(stream) }
         writeSealed(.response, stream: stream, body: body, promise: written)
     }
 
@@ -561,7 +570,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     /// Starts a call. Runs on the event loop; `call.complete` is invoked exactly once.
     func startCall(_ call: PendingCall) {
-        if cancelledBeforeStart.remove(call.callID) != nil {
+        if !cancelledBeforeStart.isEmpty, cancelledBeforeStart.remove(call.callID) != nil {
             call.complete(.failure(RPCError(.cancelled, "the call was cancelled before it started")))
             return
         }
@@ -569,18 +578,12 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             call.complete(.failure(refusal))
             return
         }
-        if let deadline = call.deadline, let context {
-            if deadline <= .now() {
-                call.complete(.failure(RPCError(.deadlineExceeded, "the deadline passed before the call was sent")))
-                return
-            }
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let id = call.callID
-            call.timer = context.eventLoop.scheduleTask(deadline: deadline) {
-                bound.value.expireCall(id)
-            }
+        if let deadline = call.deadline, deadline <= .now() {
+            call.complete(.failure(RPCError(.deadlineExceeded, "the deadline passed before the call was sent")))
+            return
         }
         calls[call.callID] = call
+        if let deadline = call.deadline { watchDeadline(deadline, of: call.callID) }
         if canSendNow {
             send(call)
             scheduleFlush()
@@ -591,6 +594,32 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         } else {
             queue.append(call)
         }
+    }
+
+    /// Watches an outgoing call's deadline.
+    private func watchDeadline(_ deadline: NIODeadline, of callID: UInt64) {
+        outgoingDeadlines.insert(deadline, callID, alive: calls.count) { calls[$0] != nil }
+        armDeadlineTimer()
+    }
+
+    /// Schedules the deadline timer for the earliest deadline unless it is already due no later.
+    private func armDeadlineTimer() {
+        let earliest = min(outgoingDeadlines.earliest ?? .distantFuture, inboundDeadlines.earliest ?? .distantFuture)
+        guard phase != .closed, earliest < deadlineTimerAt, let context else { return }
+        deadlineTimer?.cancel()
+        deadlineTimerAt = earliest
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        deadlineTimer = context.eventLoop.scheduleTask(deadline: earliest) { bound.value.deadlineTimerFired() }
+    }
+
+    /// Expires every call whose deadline has passed, then re-arms for the earliest live one.
+    private func deadlineTimerFired() {
+        deadlineTimer = nil
+        deadlineTimerAt = .distantFuture
+        let now = NIODeadline.now()
+        for callID in outgoingDeadlines.popExpired(now: now, isAlive: { calls[$0] != nil }) { expireCall(callID) }
+        for stream in inboundDeadlines.popExpired(now: now, isAlive: isAwaitingAnswer) { expireInbound(stream) }
+        armDeadlineTimer()
     }
 
     private func refusalForNewCalls() -> RPCError? {
@@ -619,7 +648,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             }
             head.timeoutMicros = UInt64(remaining)
         }
-        let body = head.encoded()
+        let body = head.encoded(capacity: head.payload.count + head.method.utf8.count + 32)
         guard body.count <= peerMaxBodyLength else {
             calls[call.callID] = nil
             call.complete(.failure(RPCError(.resourceExhausted,
@@ -804,6 +833,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         handshakeTimer?.cancel()
         keepaliveTask?.cancel()
         drainTimer?.cancel()
+        deadlineTimer?.cancel()
+        outgoingDeadlines.removeAll()
+        inboundDeadlines.removeAll()
         if let error {
             logger.warning("connection closed: \(error)", metadata: ["mesh.inbound": "\(inbound)"])
         } else {
@@ -817,10 +849,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         for call in pending {
             call.complete(.failure(RPCError(.unavailable, "connection to \(peer?.name ?? remoteAddress) closed: \(reason)", cause: reason)))
         }
-        for (_, call) in inboundCalls {
-            call.timer?.cancel()
-            call.task?.cancel()
-        }
+        for (_, call) in inboundCalls { call.task?.cancel() }
         inboundCalls.removeAll()
         established.fail(error ?? ConnectionError(.shutdown, "connection closed"))
         onEvent(.closed(peer: peer?.name, remoteAddress: remoteAddress, inbound: inbound, error: error))
@@ -847,9 +876,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             return
         }
         var out = context.channel.allocator.buffer(capacity: FrameHeader.prefixAndHeaderSize + body.count + 16)
-        let plaintext = context.channel.allocator.buffer(bytes: body)
         do {
-            try sealer!.seal(header: FrameHeader(type: type, streamID: stream), plaintext: plaintext, into: &out)
+            try sealer!.seal(header: FrameHeader(type: type, streamID: stream), plaintext: body, into: &out)
         } catch {
             promise?.fail(error)
             fail(ConnectionError(.io, "cannot seal frame: \(error.message)", cause: error))

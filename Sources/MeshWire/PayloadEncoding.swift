@@ -83,7 +83,8 @@ public struct PayloadWriter: Sendable {
 
     /// UTF-8 string (wire type 2).
     public mutating func string(_ field: Int, _ value: String) {
-        bytes(field, Array(value.utf8))
+        var value = value
+        value.withUTF8 { bytes(field, $0) }  // no intermediate array (native strings are contiguous UTF-8)
     }
 
     /// A nested message (wire type 2).
@@ -102,12 +103,35 @@ public struct PayloadWriter: Sendable {
     /// The order is byte-wise on the keys' UTF-8 (proto-spec/encoding.md), not `String`'s `<`,
     /// which compares Unicode-normalized forms and so can differ for non-ASCII keys.
     public mutating func stringMap(_ field: Int, _ map: [String: String]) {
-        for k in map.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            message(field) { entry in
-                entry.string(1, k)
-                entry.string(2, map[k]!)
-            }
+        if map.isEmpty { return }
+        if map.count == 1, let (k, v) = map.first {
+            stringMapEntry(field, k, v)
+            return
         }
+        for (k, v) in map.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            stringMapEntry(field, k, v)
+        }
+    }
+
+    /// One `{1: key, 2: value}` entry, written in place (the same bytes as `message(field) { … }`).
+    private mutating func stringMapEntry(_ field: Int, _ k: String, _ v: String) {
+        let kn = k.utf8.count, vn = v.utf8.count
+        let length = 2 + Self.varintSize(UInt64(kn)) + kn + Self.varintSize(UInt64(vn)) + vn
+        key(field, .bytes)
+        PayloadWriter.appendVarint(UInt64(length), to: &bytes)
+        string(1, k)
+        string(2, v)
+    }
+
+    /// The number of bytes `appendVarint` writes for `value`.
+    static func varintSize(_ value: UInt64) -> Int {
+        var n = 1
+        var v = value
+        while v >= 0x80 {
+            v >>= 7
+            n += 1
+        }
+        return n
     }
 }
 
@@ -277,6 +301,13 @@ extension WireMessage {
     /// The message's encoding as bytes.
     public func encoded() -> [UInt8] {
         var w = PayloadWriter()
+        encode(to: &w)
+        return w.bytes
+    }
+
+    /// As `encoded()`, with room for `capacity` bytes reserved up front (no regrowth when it suffices).
+    public func encoded(capacity: Int) -> [UInt8] {
+        var w = PayloadWriter(capacity: capacity)
         encode(to: &w)
         return w.bytes
     }

@@ -40,7 +40,7 @@ public struct ResilienceMiddleware: ClientMiddleware {
         var attempt = 1
         var rng = SystemRandomNumberGenerator()
         while true {
-            let now = clock.now()
+            let now = attempt == 1 ? start : clock.now()
             let permit = try shared.acquire(key, now: now, isRetry: attempt > 1)
             var attemptCall = call
             if let deadline { attemptCall.timeout = deadline - now }
