@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(name: "logtorture", dependencies: ["MeshLog", argumentParser], path: "tools/logtorture"),
 
         // Test support and tests.
-        .target(name: "MeshTestKit", dependencies: ["MeshCore", "MeshWire"], path: "Tests/MeshTestKit"),
+        .target(name: "MeshTestKit", dependencies: ["MeshCore", "MeshWire", logging], path: "Tests/MeshTestKit"),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "MeshTestKit"]),
         .testTarget(name: "MeshWireTests", dependencies: ["MeshWire", "MeshTestKit"], resources: []),
         .testTarget(name: "MeshCryptoTests", dependencies: ["MeshCrypto", "MeshWire", "MeshTestKit"]),

@@ -98,7 +98,7 @@ final class BreakerFaultedPeerProcessTests {
                 breakers: breakers, maxAttempts: 2, latencyDecay: .seconds(1), seed: 11),
             logger: quietLogger)
         let control = ScenarioControl()
-        let samples = Captured<Sample>()
+        let samples = Recorder<Sample>()
         let payload = RawMessage(Array(repeating: 7, count: 32))
         let workers = (0..<Self.callers).map { _ in
             Task {

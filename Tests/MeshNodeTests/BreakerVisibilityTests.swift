@@ -1,3 +1,4 @@
+import MeshTestKit
 import Logging
 import MeshCore
 import MeshNode
@@ -16,7 +17,7 @@ struct BreakerVisibilityTests {
         maxOpenWait: .seconds(30))
 
     @Test func aDeadPeersBreakerOpensIsLoggedExportedAndFailsOwnerCallsFast() async throws {
-        let records = Captured<CapturingLogHandler.Record>()
+        let records = Recorder<CapturingLogHandler.Record>()
         let logger = Logger(label: "test.router") { _ in CapturingLogHandler(records: records) }
         let metrics = CapturingMetrics()
         let transport = callerTransport("test-caller")

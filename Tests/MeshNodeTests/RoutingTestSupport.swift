@@ -1,3 +1,4 @@
+import MeshTestKit
 import Logging
 import MeshNode
 import MeshRPC
@@ -20,38 +21,6 @@ func callerTransport(
     MeshTransport(
         identity: DevelopmentIdentity.identity(name: name, roles: roles), router: ServiceRouter(),
         configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, logger: quietLogger)
-}
-
-/// A thread-safe list a test fills from other tasks.
-final class Captured<T: Sendable>: Sendable {
-    private let items = Mutex<[T]>([])
-    init() {}
-    func append(_ item: T) { items.withLock { $0.append(item) } }
-    var all: [T] { items.withLock { $0 } }
-}
-
-/// Captures log records (level, message, merged metadata) for assertions.
-struct CapturingLogHandler: LogHandler {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    let records: Captured<Record>
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var merged = metadata
-        merged.merge(event.metadata ?? [:]) { $1 }
-        records.append(Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
-    }
 }
 
 /// Keeps the last value of every gauge and the total of every counter, by `label{dimension values}`.

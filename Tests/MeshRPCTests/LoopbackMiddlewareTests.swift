@@ -1,3 +1,4 @@
+import MeshTestKit
 import Logging
 import MeshCore
 import MeshCrypto

@@ -1,3 +1,4 @@
+import MeshTestKit
 import Logging
 import MeshCore
 import MeshCrypto
@@ -42,42 +43,6 @@ func recordingTerminal(
         let status = answer(n)
         guard status.code == .ok else { throw RPCError(status: status) }
         return ResponseHead(status: .ok, payload: call.payload)
-    }
-}
-
-/// A thread-safe list of observations.
-final class Recorder<T: Sendable>: Sendable {
-    private let items = Mutex<[T]>([])
-    init() {}
-    /// Appends and returns the number of items before this one.
-    @discardableResult
-    func append(_ item: T) -> Int { items.withLock { $0.append(item); return $0.count - 1 } }
-    var all: [T] { items.withLock { $0 } }
-    var count: Int { items.withLock { $0.count } }
-}
-
-/// Captures log records (level, message, merged metadata) for assertions.
-struct CapturingLogHandler: LogHandler {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    let records: Recorder<Record>
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var merged = metadata
-        merged.merge(event.metadata ?? [:]) { $1 }
-        records.append(Record(
-            level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" }))
     }
 }
 

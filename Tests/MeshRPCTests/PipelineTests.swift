@@ -1,3 +1,4 @@
+import MeshTestKit
 import MeshCore
 import MeshRPC
 import MeshWire
