@@ -130,7 +130,7 @@ public final class MeshTransport: Sendable {
             return false
         }
         if refused {
-            Task { await connection.close(grace: .zero) }
+            connection.channel.close(promise: nil)  // shutting down: no new connections
             return
         }
         connection.closeFuture.whenComplete { [self] _ in
