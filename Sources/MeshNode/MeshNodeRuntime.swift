@@ -68,7 +68,9 @@ public final class MeshNodeRuntime: Service, Sendable {
             return runtime.membership.report()
         }
         router.registerInline(MembershipMethods.message) { message, context in
-            box.runtime?.membership.receive(message, fromPeer: context.peerName)
+            box.runtime?.membership.receive(
+                message, fromPeer: context.peerName,
+                senderAddress: context.metadata[MembershipShell.senderAddressKey])
             return RawMessage([])
         }
         if configuration.testEcho {

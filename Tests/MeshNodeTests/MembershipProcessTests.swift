@@ -129,8 +129,15 @@ final class MembershipProcessTests {
         #expect(rejoined != nil, "node-5 did not rejoin:\n\(rejoinedViews)")
         let after = try #require(await view(of: "node-1")?["node-5"]?.incarnation)
         #expect(after > before)
+
+        // SIGTERM node-5: it announces its leave before draining, so the others see it left (not dead).
+        nodes["node-5"]?.signal(SIGTERM)
+        let left = await waitUntil(survivors, see: ["node-5"], as: "left", within: 20)
+        let leftViews = left == nil ? await describeViews(survivors) : ""
+        #expect(left != nil, "node-5 not left everywhere:\n\(leftViews)")
         print("membership timings (s): converge \(converged ?? -1), kill→dead \(died ?? -1), "
-              + "stop→dead \(stoppedDead ?? -1), cont→alive \(back ?? -1), restart→alive \(rejoined ?? -1)")
+              + "stop→dead \(stoppedDead ?? -1), cont→alive \(back ?? -1), restart→alive \(rejoined ?? -1), "
+              + "term→left \(left ?? -1)")
 
         await probe.shutdown()
         for name in all { nodes[name]?.signal(SIGTERM) }

@@ -28,8 +28,12 @@ public final class MembershipShell: Sendable {
     private let queueInput: AsyncStream<Outgoing>.Continuation
     private let metrics = ShellMetrics()
 
+    /// Request metadata key carrying the sender's advertised membership address on every message.
+    public static let senderAddressKey = "mesh.swim.from"
+
     private struct State {
         var instance: SWIMInstance?
+        var advertised = ""
         var resolvedSeeds: [String] = []
         var inFlight = 0
     }
@@ -76,12 +80,14 @@ public final class MembershipShell: Sendable {
     // MARK: Inputs
 
     /// Handles one inbound message from the authenticated peer `peerName` (called on the event loop).
-    /// The sender's membership address is the one it advertises in the message, else the member table's.
-    public func receive(_ message: SWIMMessage, fromPeer peerName: String) {
+    /// The sender's membership address is, in order: `senderAddress` (the request's `senderAddressKey`
+    /// metadata), the address in the sender's own alive update in the message, or the member table's.
+    public func receive(_ message: SWIMMessage, fromPeer peerName: String, senderAddress: String? = nil) {
         let now = clock.now()
         let directives: [SWIMDirective]? = state.withLock { s in
             guard s.instance != nil else { return nil }
-            let advertised = message.updates.first { $0.kind == .alive && $0.name == peerName }?.metadata?.rpcAddress
+            let advertised = senderAddress.flatMap { $0.isEmpty ? nil : $0 }
+                ?? message.updates.first { $0.kind == .alive && $0.name == peerName }?.metadata?.rpcAddress
             guard let address = advertised ?? s.instance?.member(named: peerName)?.metadata.rpcAddress else {
                 return nil
             }
@@ -111,6 +117,7 @@ public final class MembershipShell: Sendable {
         state.withLock {
             $0.instance = instance
             $0.resolvedSeeds = resolved
+            $0.advertised = myself.rpcAddress
         }
         logger.info("membership started", metadata: [
             "mesh.advertise": "\(myself.rpcAddress)", "mesh.seeds": "\(resolved)", "mesh.incarnation": "\(incarnation)",
@@ -182,12 +189,13 @@ public final class MembershipShell: Sendable {
         }
         let deadline = clock.now() + sendTimeout
         let transport = self.transport
-        let timeout = sendTimeout
+        let options = CallOptions(
+            timeout: sendTimeout, metadata: [Self.senderAddressKey: state.withLock { $0.advertised }])
         do throws(RPCError) {
             try await DeadlineRace.run(until: deadline, clock: clock, "membership send to \(address)") {
                 () async throws(RPCError) -> Void in
                 let connection = try await transport.connection(to: address, deadline: deadline)
-                try await connection.send(MembershipMethods.message, outgoing.message, options: CallOptions(timeout: timeout))
+                try await connection.send(MembershipMethods.message, outgoing.message, options: options)
             }
             metrics.sent.increment()
         } catch {

@@ -8,8 +8,8 @@ import MeshTransport
 /// Turns seed `HOST:PORT`s into membership addresses: numeric hosts as given, DNS names into every address
 /// `getaddrinfo` returns (TCP), deduplicated, in a stable order. A name that does not resolve yields nothing
 /// (the caller resolves again later).
-enum SeedResolver {
-    static func resolve(_ seeds: [HostPort]) -> [String] {
+public enum SeedResolver {
+    public static func resolve(_ seeds: [HostPort]) -> [String] {
         var out: [String] = []
         for seed in seeds {
             for host in addresses(of: seed.host) {
@@ -21,7 +21,7 @@ enum SeedResolver {
     }
 
     /// True when `host` is an IPv4 or IPv6 literal (no lookup needed).
-    static func isNumeric(_ host: String) -> Bool {
+    public static func isNumeric(_ host: String) -> Bool {
         var v4 = in_addr()
         var v6 = in6_addr()
         return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
