@@ -80,6 +80,14 @@ final class MembershipProcessTests {
         return nil
     }
 
+    /// `observer`'s peer-wide breaker for `peer` (from `mesh.admin/Breakers`).
+    func breaker(of peer: String, at observer: String) async throws -> PeerBreakerStatus? {
+        let address = try #require(addresses[observer])
+        let report = try await probe.call(
+            AdminService.breakers, RawMessage([]), at: address, options: CallOptions(timeout: .seconds(2)))
+        return report.peers.first { $0.peer == peer }
+    }
+
     func describeViews(_ observers: [String]) async -> String {
         var out = ""
         for o in observers {
@@ -109,6 +117,10 @@ final class MembershipProcessTests {
         let died = await waitUntil(survivors, see: ["node-5"], as: "dead", within: 20)
         let diedViews = died == nil ? await describeViews(survivors) : ""
         #expect(died != nil, "node-5 not dead everywhere:\n\(diedViews)")
+        // The verdict reaches the node's router: node-5's peer breaker is forced open with the reason.
+        let verdict = try await breaker(of: "node-5", at: "node-1")
+        #expect(verdict?.state == "forcedOpen", "node-1 breaker for node-5: \(String(describing: verdict))")
+        #expect(verdict?.reason.contains("dead in membership") == true)
 
         // SIGSTOP node-4 until the others declare it dead (past the suspicion timeout), then SIGCONT:
         // it refutes and is alive again everywhere.
@@ -129,6 +141,8 @@ final class MembershipProcessTests {
         #expect(rejoined != nil, "node-5 did not rejoin:\n\(rejoinedViews)")
         let after = try #require(await view(of: "node-1")?["node-5"]?.incarnation)
         #expect(after > before)
+        let reset = try await breaker(of: "node-5", at: "node-1")
+        #expect(reset?.state == "closed", "node-1's breaker for node-5 after the rejoin: \(String(describing: reset))")
 
         // SIGTERM node-5: it announces its leave before draining, so the others see it left (not dead).
         nodes["node-5"]?.signal(SIGTERM)
