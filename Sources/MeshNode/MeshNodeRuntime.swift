@@ -150,15 +150,25 @@ public final class MeshNodeRuntime: Service, Sendable {
         let myself = memberMetadata(bound: bound)
         let seeds = configuration.seeds.filter { $0 != bound && $0 != configuration.listen }
         let options = configuration.membership
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                try await self.membership.run(
-                    myself: myself, seeds: seeds, incarnation: Self.bootIncarnation(), configuration: options.swim,
-                    seedResolveInterval: options.seedResolveInterval)
+        do {
+            // Membership runs until the graceful shutdown (which first announces the leave) or fails to start.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await self.membership.run(
+                        myself: myself, seeds: seeds, incarnation: Self.bootIncarnation(), configuration: options.swim,
+                        seedResolveInterval: options.seedResolveInterval)
+                }
+                group.addTask {
+                    try? await gracefulShutdown()
+                    await self.membership.leave()
+                }
+                try await group.next()
+                group.cancelAll()
             }
-            try? await gracefulShutdown()
-            await membership.leave()
-            group.cancelAll()
+        } catch {
+            logger.error("membership could not start; stopping", metadata: ["reason": "\(error)"])
+            await transport.shutdown()
+            throw error
         }
         logger.info("node stopping: draining calls")
         await transport.shutdown()
