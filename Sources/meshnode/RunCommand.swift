@@ -99,7 +99,8 @@ struct RunCommand: AsyncParsableCommand {
     func membership() throws -> MembershipOptions {
         var options = MembershipOptions(advertise: advertise.flatMap(HostPort.init), tags: try tagMap())
         if let p = probeIntervalMs {
-            options.swim = MembershipOptions.scaled(probeIntervalMilliseconds: p, gossipIntervalMilliseconds: gossipIntervalMs)
+            options.swim = MembershipOptions.scaled(
+                probeIntervalMilliseconds: p, gossipIntervalMilliseconds: gossipIntervalMs)
             options.seedResolveInterval = .milliseconds(p * 5)
         } else if let g = gossipIntervalMs {
             options.swim.gossipInterval = .milliseconds(g)

@@ -74,11 +74,14 @@ public struct MembersReport: WireMessage, Hashable {
     /// The report as an aligned text table (what `meshprobe members` prints).
     public func rendered() -> [String] {
         let header = ["NAME", "ADDRESS", "STATUS", "INCARNATION", "SERVICES"]
-        let rows = members.map { [$0.name, $0.address, $0.status, "\($0.incarnation)", $0.services.joined(separator: ",")] }
+        let rows = members.map {
+            [$0.name, $0.address, $0.status, "\($0.incarnation)", $0.services.joined(separator: ",")]
+        }
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         return ([header] + rows).map { row in
-            row.indices.map { i in i == row.count - 1 ? row[i] : row[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
+            row.indices.map { i in
+                i == row.count - 1 ? row[i] : row[i].padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
         }
     }
 }

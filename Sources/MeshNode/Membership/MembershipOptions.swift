@@ -27,7 +27,9 @@ public struct MembershipOptions: Sendable {
     /// A SWIM configuration scaled from one probe interval (the hidden `--probe-interval-ms` flag): the probe
     /// timeout is half of it, suspicion lasts at least 5 intervals, dead members are pinged every 5 intervals
     /// and full state is exchanged every 25.
-    public static func scaled(probeIntervalMilliseconds p: Int64, gossipIntervalMilliseconds g: Int64?) -> SWIMConfiguration {
+    public static func scaled(
+        probeIntervalMilliseconds p: Int64, gossipIntervalMilliseconds g: Int64?
+    ) -> SWIMConfiguration {
         var c = SWIMConfiguration()
         c.probeInterval = .milliseconds(p)
         c.probeTimeout = .milliseconds(max(1, p / 2))
