@@ -10,6 +10,8 @@ public enum AdminService {
     public static let ping = MethodDescriptor<RawMessage, RawMessage>(service: "mesh.admin", method: "Ping")
     /// Returns `BreakersReport`: the node's per-peer breakers (state, since, reason, rates, rejections).
     public static let breakers = MethodDescriptor<RawMessage, BreakersReport>(service: "mesh.admin", method: "Breakers")
+    /// Returns `MembersReport`: every member the node knows (itself included) with status and incarnation.
+    public static let members = MethodDescriptor<RawMessage, MembersReport>(service: "mesh.admin", method: "Members")
 }
 
 /// One connection as `meshprobe info` shows it.

@@ -1,6 +1,8 @@
+import Foundation
 import Logging
 import MeshCore
 import MeshCrypto
+import MeshMembership
 import MeshRPC
 import MeshTransport
 import MeshWire
@@ -19,6 +21,8 @@ public final class MeshNodeRuntime: Service, Sendable {
     public let identity: NodeIdentity
     /// Routes calls to the members hosting a service, through per-peer breakers.
     public let peers: PeerRouter
+    /// Gossip membership (SWIM): who is in the cluster, where, and hosting what.
+    public let membership: MembershipShell
     private let logger: Logger
     private let startedAt = SystemClock().now()
     private let state = Mutex(State())
@@ -59,6 +63,16 @@ public final class MeshNodeRuntime: Service, Sendable {
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return BreakersReport(node: configuration.name, peers: runtime.peers.statuses())
         }
+        router.register(AdminService.members) { _, _ in
+            guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
+            return runtime.membership.report()
+        }
+        router.registerInline(MembershipMethods.message) { message, context in
+            box.runtime?.membership.receive(
+                message, fromPeer: context.peerName,
+                senderAddress: context.metadata[MembershipShell.senderAddressKey])
+            return RawMessage([])
+        }
         if configuration.testEcho {
             logger.warning("serving the test/Echo fault-injection service (--test-echo)")
             TestEchoService.register(on: &router)
@@ -88,6 +102,7 @@ public final class MeshNodeRuntime: Service, Sendable {
         self.router = router
         peers = try PeerRouter(
             transport: transport, routes: configuration.peers, configuration: configuration.routing, logger: logger)
+        membership = MembershipShell(transport: transport, peers: peers, logger: logger)
         box.runtime = self
     }
 
@@ -132,30 +147,52 @@ public final class MeshNodeRuntime: Service, Sendable {
         for w in waiters { w.resume(returning: bound) }
         logger.info("node started", metadata: ["mesh.listen": "\(bound)", "mesh.seeds": "\(configuration.seeds)"])
         onListening(bound)
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.keepSeedsConnected(self: bound) }
-            try? await gracefulShutdown()
-            group.cancelAll()
+        let myself = memberMetadata(bound: bound)
+        let seeds = configuration.seeds.filter { $0 != bound && $0 != configuration.listen }
+        let options = configuration.membership
+        do {
+            // Membership runs until the graceful shutdown (which first announces the leave) or fails to start.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await self.membership.run(
+                        myself: myself, seeds: seeds, incarnation: Self.bootIncarnation(), configuration: options.swim,
+                        seedResolveInterval: options.seedResolveInterval)
+                }
+                group.addTask {
+                    try? await gracefulShutdown()
+                    await self.membership.leave()
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            logger.error("membership could not start; stopping", metadata: ["reason": "\(error)"])
+            await transport.shutdown()
+            throw error
         }
         logger.info("node stopping: draining calls")
         await transport.shutdown()
         logger.info("node stopped")
     }
 
-    /// Until gossip membership takes over, a node keeps a connection to each of its seeds.
-    private func keepSeedsConnected(self bound: HostPort) async {
-        let seeds = configuration.seeds.filter { $0 != bound && $0 != configuration.listen }
-        guard !seeds.isEmpty else { return }
-        while !Task.isCancelled {
-            for seed in seeds {
-                do {
-                    _ = try await transport.connection(to: seed, deadline: SystemClock().now() + .seconds(1))
-                } catch {
-                    logger.debug("seed not reachable yet", metadata: ["mesh.seed": "\(seed)", "error": "\(error)"])
-                }
-            }
-            try? await Task.sleep(for: .seconds(1))
+    /// What this node advertises to the cluster: its name, reachable address, application services
+    /// (`mesh.*` excluded), build version, tags and public key.
+    func memberMetadata(bound: HostPort) -> MemberMetadata {
+        let wildcard = ["0.0.0.0", "::", ""].contains(bound.host)
+        let advertised = configuration.membership.advertise ?? bound
+        if wildcard && configuration.membership.advertise == nil {
+            logger.warning("listening on a wildcard address without --advertise: other members cannot reach this node",
+                           metadata: ["mesh.listen": "\(bound)"])
         }
+        return MemberMetadata(
+            name: configuration.name, rpcAddress: advertised.description,
+            services: router.services.filter { !$0.hasPrefix("mesh.") }, buildVersion: MeshCoreInfo.version,
+            tags: configuration.membership.tags, publicKey: identity.keyPair.publicKey)
+    }
+
+    /// A restart with the same name must out-rank what the cluster remembers: milliseconds since the epoch.
+    static func bootIncarnation() -> UInt64 {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1_000))
     }
 }
 

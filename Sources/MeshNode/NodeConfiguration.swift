@@ -22,6 +22,8 @@ public struct NodeConfiguration: Sendable {
     public var routing: RoutingConfiguration
     /// Serve `TestEchoService` (fault injection for resilience tests; off by default).
     public var testEcho: Bool
+    /// Gossip membership: SWIM timers, advertised address, tags.
+    public var membership: MembershipOptions
 
     public init(
         name: String,
@@ -33,7 +35,8 @@ public struct NodeConfiguration: Sendable {
         transport: TransportConfiguration = .init(),
         peers: ServiceRoutes = ServiceRoutes(),
         routing: RoutingConfiguration = RoutingConfiguration(),
-        testEcho: Bool = false
+        testEcho: Bool = false,
+        membership: MembershipOptions = MembershipOptions()
     ) {
         self.name = name
         self.listen = listen
@@ -45,6 +48,7 @@ public struct NodeConfiguration: Sendable {
         self.peers = peers
         self.routing = routing
         self.testEcho = testEcho
+        self.membership = membership
     }
 }
 

@@ -46,12 +46,30 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Serve test/Echo (fault injection: test/SetDelay sets its delay at runtime). Tests only.")
     var testEcho = false
 
+    @Option(help: "The address other members reach this node at, HOST:PORT (needed with --listen 0.0.0.0:PORT).")
+    var advertise: String?
+
+    @Option(name: .customLong("tag"), help: "A label advertised to the cluster, KEY=VALUE. Repeatable.")
+    var tags: [String] = []
+
+    @Option(help: .hidden)
+    var probeIntervalMs: Int64?
+
+    @Option(help: .hidden)
+    var gossipIntervalMs: Int64?
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard HostPort(listen) != nil else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         for s in seeds where HostPort(s) == nil { throw ValidationError("--seed '\(s)' is not HOST:PORT") }
         _ = try routes()
+        if let advertise, HostPort(advertise) == nil {
+            throw ValidationError("--advertise '\(advertise)' is not HOST:PORT")
+        }
+        _ = try tagMap()
+        if let p = probeIntervalMs, p < 2 { throw ValidationError("--probe-interval-ms must be at least 2") }
+        if let g = gossipIntervalMs, g < 1 { throw ValidationError("--gossip-interval-ms must be positive") }
         let given = [trust, cert, key].compactMap { $0 }.count
         guard given == 0 || given == 3 else { throw ValidationError("give all of --trust, --cert and --key, or none") }
     }
@@ -63,6 +81,31 @@ struct RunCommand: AsyncParsableCommand {
             do { try routes.add(flag: p) } catch { throw ValidationError("--peer: \(error.message)") }
         }
         return routes
+    }
+
+    /// The `--tag` flags as a map.
+    func tagMap() throws -> [String: String] {
+        var map: [String: String] = [:]
+        for t in tags {
+            guard let eq = t.firstIndex(of: "="), eq != t.startIndex else {
+                throw ValidationError("--tag '\(t)' is not KEY=VALUE")
+            }
+            map[String(t[..<eq])] = String(t[t.index(after: eq)...])
+        }
+        return map
+    }
+
+    /// The membership flags.
+    func membership() throws -> MembershipOptions {
+        var options = MembershipOptions(advertise: advertise.flatMap(HostPort.init), tags: try tagMap())
+        if let p = probeIntervalMs {
+            options.swim = MembershipOptions.scaled(
+                probeIntervalMilliseconds: p, gossipIntervalMilliseconds: gossipIntervalMs)
+            options.seedResolveInterval = .milliseconds(p * 5)
+        } else if let g = gossipIntervalMs {
+            options.swim.gossipInterval = .milliseconds(g)
+        }
+        return options
     }
 
     func run() async throws {
@@ -86,7 +129,8 @@ struct RunCommand: AsyncParsableCommand {
             identity: identity,
             roles: roles.split(separator: ",").map(String.init),
             peers: try routes(),
-            testEcho: testEcho
+            testEcho: testEcho,
+            membership: try membership()
         )
         let node = try MeshNodeRuntime(configuration: configuration, logger: logger, onListening: { address in
             // A machine-readable readiness line on stdout (tests and scripts wait for it).

@@ -12,7 +12,7 @@ struct MeshProbe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meshprobe",
         abstract: "Inspect running Mesh nodes over the authenticated RPC protocol.",
-        subcommands: [Info.self, Ping.self, Breakers.self]
+        subcommands: [Info.self, Ping.self, Breakers.self, Members.self]
     )
 }
 
