@@ -103,6 +103,7 @@ public final class MeshNodeRuntime: Service, Sendable {
         peers = try PeerRouter(
             transport: transport, routes: configuration.peers, configuration: configuration.routing, logger: logger)
         membership = MembershipShell(transport: transport, peers: peers, logger: logger)
+        peers.use(directory: membership)
         box.runtime = self
     }
 

@@ -23,6 +23,9 @@ public final class PeerRouter: Sendable {
     private let clock: any MeshClock
     private let reporter: BreakerReporter
     private let state: Mutex<Core>
+    private let directory = Mutex<(any PeerDirectory)?>(nil)
+    /// Peers learnt from the directory, so the operator's view lists their breakers too.
+    private let discovered = Mutex<Set<String>>([])
 
     private struct Core {
         var routing: PeerRoutingState
@@ -48,6 +51,27 @@ public final class PeerRouter: Sendable {
         state = Mutex(Core(routing: routing, rng: SeededRandom(seed: configuration.seed)))
     }
 
+    /// Adds gossip membership (or any directory) as a source of candidates: a service's candidates are its
+    /// static routes plus the directory's alive members hosting it; owners are found the same way.
+    public func use(directory: any PeerDirectory) {
+        self.directory.withLock { $0 = directory }
+    }
+
+    private func candidates(for service: String) -> [PeerEndpoint] {
+        var list = routes.candidates(for: service)
+        guard let directory = directory.withLock({ $0 }) else { return list }
+        let learnt = directory.endpoints(hosting: service).filter { e in !list.contains { $0.name == e.name } }
+        if !learnt.isEmpty {
+            list += learnt
+            discovered.withLock { $0.formUnion(learnt.map(\.name)) }
+        }
+        return list
+    }
+
+    private func address(of name: String) -> HostPort? {
+        routes.address(of: name) ?? directory.withLock({ $0 })?.address(of: name)
+    }
+
     // MARK: Calls
 
     /// Calls `descriptor` on one member hosting its service.
@@ -61,7 +85,7 @@ public final class PeerRouter: Sendable {
     public func routedCall<Req, Resp>(
         _ descriptor: MethodDescriptor<Req, Resp>, _ request: Req, options: CallOptions = .default
     ) async throws(RPCError) -> RoutedReply<Resp> {
-        let candidates = routes.candidates(for: descriptor.service)
+        let candidates = candidates(for: descriptor.service)
         let names = candidates.map(\.name)
         let deadline = options.timeout.map { clock.now() + $0 }
         let attempts = descriptor.kind.isIdempotent ? configuration.maxAttempts : 1
@@ -104,7 +128,7 @@ public final class PeerRouter: Sendable {
         _ descriptor: MethodDescriptor<Req, Resp>, _ request: Req, owner: String,
         policy: OwnerWaitPolicy = .failFast, options: CallOptions = .default
     ) async throws(RPCError) -> Resp {
-        guard let address = routes.address(of: owner) else {
+        guard let address = address(of: owner) else {
             throw RPCError(.unavailable, "\(descriptor.path): no route to owner \(owner)")
         }
         let start = clock.now()
@@ -152,9 +176,10 @@ public final class PeerRouter: Sendable {
     /// Every routed peer's link, sorted by name (also refreshes the exported metrics).
     public func statuses() -> [PeerBreakerStatus] {
         let now = clock.now()
-        return withState(touching: routes.peerNames) { core in
+        let names = Array(Set(routes.peerNames).union(discovered.withLock { $0 })).sorted()
+        return withState(touching: names) { core in
             let transitions = core.routing.tick(now: now)
-            return (core.routing.statuses(of: routes.peerNames, now: now), transitions)
+            return (core.routing.statuses(of: names, now: now), transitions)
         }
     }
 
