@@ -27,6 +27,7 @@ public final class MembershipShell: Sendable {
     private let queue: AsyncStream<Outgoing>
     private let queueInput: AsyncStream<Outgoing>.Continuation
     private let metrics = ShellMetrics()
+    private let watchers = Mutex<(next: Int, active: [Int: AsyncStream<MembershipEvent>.Continuation])>((0, [:]))
 
     /// Request metadata key carrying the sender's advertised membership address on every message.
     public static let senderAddressKey = "mesh.swim.from"
@@ -101,7 +102,25 @@ public final class MembershipShell: Sendable {
             return
         }
         metrics.received.increment()
+        switch message {
+        case .ack: metrics.probeResult("ack").increment()  // a probe of ours (direct or relayed) answered
+        case .nack: metrics.probeResult("nack").increment()  // a relay could not reach the target
+        default: break
+        }
         perform(directives)
+    }
+
+    /// Membership changes as they happen (joined, suspected, refuted, died, left, updated, reaped, …), for as
+    /// long as the caller iterates. A slow reader loses the oldest events beyond 1,024, never blocks the shell.
+    public func changes() -> AsyncStream<MembershipEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: MembershipEvent.self, bufferingPolicy: .bufferingNewest(1_024))
+        let id = watchers.withLock { w -> Int in
+            w.next += 1
+            w.active[w.next] = continuation
+            return w.next
+        }
+        continuation.onTermination = { [weak self] _ in self?.watchers.withLock { _ = $0.active.removeValue(forKey: id) } }
+        return stream
     }
 
     /// Runs membership until cancelled: joins through `seeds` (resolved again while alone), ticks the
@@ -242,6 +261,7 @@ public final class MembershipShell: Sendable {
     }
 
     private func publish(_ event: MembershipEvent) {
+        for watcher in watchers.withLock({ Array($0.active.values) }) { watcher.yield(event) }
         func log(_ what: String, _ name: String, _ reason: String, level: Logger.Level = .info) {
             logger.log(level: level, "\(what)", metadata: ["mesh.member": "\(name)", "reason": "\(reason)"])
         }
@@ -303,5 +323,10 @@ private struct ShellMetrics: Sendable {
     let suspicions = Counter(label: "mesh_swim_suspicions_total")
 
     /// Members other than this node, by status.
+    /// Answers to this node's probes: `ack` (the member answered, directly or through a relay) or `nack`
+    /// (a relay could not reach it). Probes that time out show up as suspicions.
+    func probeResult(_ result: String) -> Counter {
+        Counter(label: "mesh_swim_probe_results_total", dimensions: [("result", result)])
+    }
     func members(_ status: String) -> Gauge { Gauge(label: "mesh_members", dimensions: [("status", status)]) }
 }
