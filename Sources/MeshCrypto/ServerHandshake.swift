@@ -15,7 +15,8 @@ public struct ServerHandshake: Sendable {
 
     private let identity: NodeIdentity
     private let now: WallTime
-    private let ephemeral: EphemeralKeyPair
+    /// Dropped once used, so the ephemeral secret does not outlive the key agreement.
+    private var ephemeral: EphemeralKeyPair?
     private let nonce: [UInt8]
     private var state = State.awaitingHello
 
@@ -35,10 +36,11 @@ public struct ServerHandshake: Sendable {
     /// (`malformedHandshake`), version (`unsupportedVersion`), cluster id equals ours (`wrongCluster`),
     /// key agreement (`weakKeyAgreement`).
     public mutating func receiveHello(_ body: ArraySlice<UInt8>) throws(CryptoError) -> [UInt8] {
-        guard case .awaitingHello = state else {
+        guard case .awaitingHello = state, let ephemeral else {
             throw CryptoError(.unexpectedHandshakeMessage, "hello received \(stateDescription)")
         }
         state = .failed
+        self.ephemeral = nil
         let hello = try HelloMessage(decoding: body)
         let clusterID = identity.trust.clusterID
         guard hello.clusterID == clusterID else {

@@ -9,4 +9,10 @@ public struct SessionKeys: Sendable, Hashable {
         self.send = send
         self.receive = receive
     }
+
+    /// A sealer for the frames this side sends, at counter 0.
+    public func makeSealer() -> FrameSealer { FrameSealer(key: send) }
+
+    /// An opener for the frames this side receives, at counter 0.
+    public func makeOpener() -> FrameOpener { FrameOpener(key: receive) }
 }

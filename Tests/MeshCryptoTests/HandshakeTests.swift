@@ -1,5 +1,6 @@
 import MeshCore
 import MeshWire
+import NIOCore
 import Testing
 @testable import MeshCrypto
 
@@ -43,6 +44,18 @@ import Testing
         #expect(c.peer.name == "server-1" && c.peer.roles == ["inventory"])
         #expect(s.peer.name == "client-1" && s.peer.roles == ["edge"])
         #expect(s.peer.publicKey == Fixtures.client.keyPair.publicKey)
+
+        // The keys carry frames both ways.
+        var clientSealer = c.keys.makeSealer(), serverOpener = s.keys.makeOpener()
+        var serverSealer = s.keys.makeSealer(), clientOpener = c.keys.makeOpener()
+        let decoder = FrameDecoder()
+        var wire = ByteBuffer()
+        let ping = FrameHeader(type: .ping, streamID: 0)
+        try clientSealer.seal(header: ping, plaintext: ByteBuffer(bytes: [1]), into: &wire)
+        let up = try serverOpener.open(try #require(try decoder.decode(buffer: &wire)))
+        #expect(Array(up.readableBytesView) == [1])
+        try serverSealer.seal(header: FrameHeader(type: .pong, streamID: 0), plaintext: up, into: &wire)
+        #expect(Array(try clientOpener.open(try #require(try decoder.decode(buffer: &wire))).readableBytesView) == [1])
     }
 
     @Test func randomEphemeralsGiveFreshKeysPerConnection() throws {

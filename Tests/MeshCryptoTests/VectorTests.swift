@@ -8,7 +8,7 @@ import Testing
 /// The files in proto-spec/vectors/ are loaded and every value is checked byte for byte against what
 /// this implementation computes; then the file's own bytes are fed to the state machines.
 /// Run with `MESH_WRITE_VECTORS=1` to regenerate the files.
-@Suite struct VectorTests {
+@Suite(.serialized) struct VectorTests {
     static let regenerate = ProcessInfo.processInfo.environment["MESH_WRITE_VECTORS"] == "1"
 
     private func check(_ book: VectorFile, file: String) throws -> [String: [UInt8]] {
