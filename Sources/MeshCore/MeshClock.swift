@@ -50,6 +50,8 @@ public struct MeshDuration: Hashable, Comparable, Sendable, CustomStringConverti
         MeshDuration(nanoseconds: a.nanoseconds &- b.nanoseconds)
     }
     public static func * (a: MeshDuration, k: Int64) -> MeshDuration { MeshDuration(nanoseconds: a.nanoseconds &* k) }
+    /// Integer literals pick this overload (without it `d * 2` is ambiguous between Int64 and Double).
+    public static func * (a: MeshDuration, k: Int) -> MeshDuration { a * Int64(k) }
     public static func * (a: MeshDuration, k: Double) -> MeshDuration {
         MeshDuration(nanoseconds: Int64(Double(a.nanoseconds) * k))
     }

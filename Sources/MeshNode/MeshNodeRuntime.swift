@@ -200,9 +200,11 @@ public final class MeshNodeRuntime: Service, Sendable {
 /// Lets the admin handler reach the runtime that owns the router it was registered in.
 /// Sendable: the one mutable field is written once, before the node serves, under a Mutex.
 private final class RuntimeBox: Sendable {
-    private let value = Mutex<MeshNodeRuntime?>(nil)
+    /// Weak: the runtime owns the router that holds this box, so a strong reference would be a cycle.
+    private struct Reference { weak var runtime: MeshNodeRuntime? }
+    private let value = Mutex(Reference())
     var runtime: MeshNodeRuntime? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
+        get { value.withLock { $0.runtime } }
+        set { value.withLock { $0.runtime = newValue } }
     }
 }

@@ -14,10 +14,7 @@ extension MeshProbe {
         @OptionGroup var identity: ProbeIdentity
 
         func run() async throws {
-            let transport = try identity.transport()
-            let report = try await transport.call(
-                AdminService.breakers, RawMessage([]), at: try parseAddress(address), options: identity.callOptions)
-            await transport.shutdown()
+            let report = try await identity.ask(AdminService.breakers, at: address)
             for line in BreakerTable.render(report) { print(line) }
         }
     }

@@ -14,10 +14,7 @@ extension MeshProbe {
         @OptionGroup var identity: ProbeIdentity
 
         func run() async throws {
-            let transport = try identity.transport()
-            let report = try await transport.call(
-                AdminService.members, RawMessage([]), at: try parseAddress(address), options: identity.callOptions)
-            await transport.shutdown()
+            let report = try await identity.ask(AdminService.members, at: address)
             for line in report.rendered() { print(line) }
         }
     }

@@ -47,6 +47,19 @@ struct ProbeIdentity: ParsableArguments {
     }
 
     var callOptions: CallOptions { CallOptions(timeout: .seconds(fractional: timeout)) }
+
+    /// Asks the node at `address` one admin question and closes the connection, whatever the outcome.
+    func ask<Response>(_ method: MethodDescriptor<RawMessage, Response>, at address: String) async throws -> Response {
+        let transport = try transport()
+        do {
+            let answer = try await transport.call(method, RawMessage([]), at: try parseAddress(address), options: callOptions)
+            await transport.shutdown()
+            return answer
+        } catch {
+            await transport.shutdown()
+            throw error
+        }
+    }
 }
 
 func parseAddress(_ text: String) throws -> HostPort {
@@ -64,9 +77,7 @@ extension MeshProbe {
         @OptionGroup var identity: ProbeIdentity
 
         func run() async throws {
-            let transport = try identity.transport()
-            let info = try await transport.call(AdminService.info, RawMessage([]), at: try parseAddress(address),
-                                                options: identity.callOptions)
+            let info = try await identity.ask(AdminService.info, at: address)
             print("node      \(info.name) (version \(info.version))")
             print("listen    \(info.listenAddress)")
             print("roles     \(info.roles.joined(separator: ", "))")
@@ -77,7 +88,6 @@ extension MeshProbe {
                 let pad = String(repeating: " ", count: max(1, 24 - c.peer.count))
                 print("  \(c.peer)\(pad)\(c.remoteAddress) \(c.inbound ? "inbound" : "outbound")")
             }
-            await transport.shutdown()
         }
     }
 
