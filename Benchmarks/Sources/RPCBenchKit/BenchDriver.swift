@@ -42,6 +42,8 @@ public struct BenchDriver: Sendable {
     private func runCell(_ target: any EchoTarget, plan: CellPlan) async -> CellOutcome.Result {
         do {
             let client = try await target.makeClient(concurrency: plan.concurrency)
+            let serverPID = await target.serverPID
+            let cpuBefore = Self.cpuNanos(serverPID: serverPID)
             let samples: LatencySamples
             do {
                 samples = try await client.runCell(plan)
@@ -49,13 +51,26 @@ public struct BenchDriver: Sendable {
                 await client.close()
                 throw error
             }
+            let cpuAfter = Self.cpuNanos(serverPID: serverPID)
             await client.close()
-            return .measured(samples.summary(windowNanos: plan.measureNanos))
+            var stats = samples.summary(windowNanos: plan.measureNanos)
+            if let before = cpuBefore, let after = cpuAfter, stats.callsPerSecond > 0 {
+                // Calls over the whole cell at the measured steady rate (the warm-up ran at about the same rate).
+                let cellCalls = stats.callsPerSecond * Double(plan.warmUpNanos + plan.measureNanos) / 1e9
+                stats.cpuNanosPerCall = Double(after - before) / cellCalls
+            }
+            return .measured(stats)
         } catch let error as BenchError {
             return .failed(error)
         } catch {
             return .failed(BenchError(.connectionClosed, "cell failed", cause: error))
         }
+    }
+
+    /// Client (this process) plus server child CPU nanoseconds; nil if the target has no readable server process.
+    private static func cpuNanos(serverPID: Int32?) -> UInt64? {
+        guard let serverPID, let server = ProcessCPU.nanos(pid: serverPID) else { return nil }
+        return ProcessCPU.selfNanos() + server
     }
 
     private func describe(_ name: String, _ payload: Int, _ concurrency: Int, _ result: CellOutcome.Result) -> String {

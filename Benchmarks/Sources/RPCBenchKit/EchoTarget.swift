@@ -12,6 +12,12 @@ public protocol EchoTarget: Sendable {
     func makeClient(concurrency: Int) async throws -> any EchoClient
     /// Tears the server down. Safe to call when `start()` failed.
     func stop() async
+    /// The server child's pid while it runs, so its CPU time can be read; nil = no separate process.
+    var serverPID: Int32? { get async }
+}
+
+extension EchoTarget {
+    public var serverPID: Int32? { get async { nil } }
 }
 
 /// A connected client of an `EchoTarget`: it runs whole cells. Most targets conform through `AsyncEchoClient`;

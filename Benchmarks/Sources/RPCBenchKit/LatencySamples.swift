@@ -43,11 +43,15 @@ public struct CellStats: Hashable, Sendable {
     public var callsPerSecond: Double
     public var p50Nanos: UInt64?
     public var p99Nanos: UInt64?
+    /// CPU time of client and server processes together per call, over the whole cell (warm-up included, so
+    /// it is an estimate at the cell's steady rate); nil when the server's CPU time could not be read.
+    public var cpuNanosPerCall: Double?
 
-    public init(calls: Int, callsPerSecond: Double, p50Nanos: UInt64?, p99Nanos: UInt64?) {
+    public init(calls: Int, callsPerSecond: Double, p50Nanos: UInt64?, p99Nanos: UInt64?, cpuNanosPerCall: Double? = nil) {
         self.calls = calls
         self.callsPerSecond = callsPerSecond
         self.p50Nanos = p50Nanos
         self.p99Nanos = p99Nanos
+        self.cpuNanosPerCall = cpuNanosPerCall
     }
 }

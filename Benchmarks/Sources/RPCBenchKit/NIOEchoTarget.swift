@@ -13,6 +13,7 @@ public actor NIOEchoTarget: EchoTarget {
     private let kind: ClientKind
     private let group: any EventLoopGroup
     private var server: ServerProcess?
+    public var serverPID: Int32? { server?.pid }
 
     public init(kind: ClientKind, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.kind = kind

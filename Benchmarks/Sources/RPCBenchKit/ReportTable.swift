@@ -1,6 +1,6 @@
 /// Renders outcomes as the markdown table of the report:
-/// `target | payload | in-flight | calls/s | p50 | p99`, then ratio rows (e.g. mesh/grpc) per payload and in-flight:
-/// calls/s ratio and latency ratios, "n/a" while either side has no number.
+/// `target | payload | in-flight | calls/s | p50 | p99 | CPU/call`, then ratio rows (e.g. mesh/grpc) per payload and
+/// in-flight: calls/s, latency and CPU-per-call ratios, "n/a" while either side has no number.
 public enum ReportTable {
     /// The ratio rows printed after the measured rows: (numerator, denominator) target names.
     public static let defaultRatios: [(String, String)] = [
@@ -9,8 +9,8 @@ public enum ReportTable {
 
     public static func render(_ outcomes: [CellOutcome], ratios: [(String, String)] = defaultRatios) -> String {
         var lines = [
-            "| target | payload | in-flight | calls/s | p50 | p99 |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| target | payload | in-flight | calls/s | p50 | p99 | CPU/call |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for outcome in outcomes {
             let cells: [String]
@@ -20,11 +20,12 @@ public enum ReportTable {
                     formatCount(stats.callsPerSecond),
                     stats.p50Nanos.map(formatLatency) ?? "–",
                     stats.p99Nanos.map(formatLatency) ?? "–",
+                    stats.cpuNanosPerCall.map { formatLatency(UInt64($0.rounded())) } ?? "–",
                 ]
             case .unavailable:
-                cells = ["n/a", "n/a", "n/a"]
+                cells = ["n/a", "n/a", "n/a", "n/a"]
             case .failed(let error):
-                cells = ["error: \(error.code)", "–", "–"]
+                cells = ["error: \(error.code)", "–", "–", "–"]
             }
             lines.append(row([outcome.target, formatPayload(outcome.payloadSize), "\(outcome.concurrency)"] + cells))
         }
@@ -36,6 +37,7 @@ public enum ReportTable {
                     formatRatio(top?.callsPerSecond, bottom?.callsPerSecond),
                     formatRatio(top?.p50Nanos.map(Double.init), bottom?.p50Nanos.map(Double.init)),
                     formatRatio(top?.p99Nanos.map(Double.init), bottom?.p99Nanos.map(Double.init)),
+                    formatRatio(top?.cpuNanosPerCall, bottom?.cpuNanosPerCall),
                 ]
                 let label = ["\(numerator)/\(denominator)", formatPayload(key.payload), "\(key.concurrency)"]
                 lines.append(row(label + cells))

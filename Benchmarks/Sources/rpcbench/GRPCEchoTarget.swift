@@ -7,6 +7,7 @@ import RPCBenchKit
 actor GRPCEchoTarget: EchoTarget {
     nonisolated let name = "grpc"
     private var server: ServerProcess?
+    var serverPID: Int32? { server?.pid }
 
     func start() async throws {
         server = try ServerProcess.launch(subcommand: "serve-grpc")

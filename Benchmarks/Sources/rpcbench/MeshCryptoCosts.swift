@@ -14,10 +14,12 @@ enum MeshCryptoCosts {
                      "| what | median | per second |", "|---|---:|---:|"]
         let hs = handshakeMicros(rounds: 300)
         lines.append("| full handshake, both sides' CPU (hello, welcome, auth, certificate checks, key derivation) | \(format(hs)) µs | \(Int(1e6 / hs)) |")
-        for size in [64, 4096] {
-            let (seal, open) = sealOpenPerSecond(size: size, seconds: 1)
-            lines.append("| seal \(size) B frame (ChaCha20-Poly1305) | \(format(1e6 / seal)) µs | \(Int(seal)) |")
-            lines.append("| open \(size) B frame | \(format(1e6 / open)) µs | \(Int(open)) |")
+        for cipher in FrameCipher.supported {
+            for size in [64, 4096] {
+                let (seal, open) = sealOpenPerSecond(size: size, cipher: cipher, seconds: 1)
+                lines.append("| seal \(size) B frame (\(cipher)) | \(format(1e6 / seal)) µs | \(Int(seal)) |")
+                lines.append("| open \(size) B frame (\(cipher)) | \(format(1e6 / open)) µs | \(Int(open)) |")
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -44,9 +46,9 @@ enum MeshCryptoCosts {
         return samples[samples.count / 2]
     }
 
-    static func sealOpenPerSecond(size: Int, seconds: Double) -> (seal: Double, open: Double) {
+    static func sealOpenPerSecond(size: Int, cipher: FrameCipher, seconds: Double) -> (seal: Double, open: Double) {
         let key = [UInt8](repeating: 7, count: 32)
-        var sealer = FrameSealer(key: key)
+        var sealer = FrameSealer(key: key, cipher: cipher)
         let plaintext = ByteBuffer(repeating: 0xAB, count: size)
         let header = FrameHeader(type: .request, streamID: 1)
         var out = ByteBuffer()
@@ -62,14 +64,14 @@ enum MeshCryptoCosts {
         }
         let sealRate = Double(n) / (Double(MonotonicClock.nowNanos() - start) / 1e9)
         // Untimed: a fresh sealer's frames, in order, for the opener.
-        var frameSealer = FrameSealer(key: key)
+        var frameSealer = FrameSealer(key: key, cipher: cipher)
         var frames: [Frame] = []
         for _ in 0..<20_000 {
             var one = ByteBuffer()
             try! frameSealer.seal(header: header, plaintext: plaintext, into: &one)
             frames.append(try! decoder.decode(buffer: &one)!)
         }
-        var opener = FrameOpener(key: key)
+        var opener = FrameOpener(key: key, cipher: cipher)
         let openStart = MonotonicClock.nowNanos()
         for f in frames { _ = try! opener.open(f) }
         let openRate = Double(frames.count) / (Double(MonotonicClock.nowNanos() - openStart) / 1e9)

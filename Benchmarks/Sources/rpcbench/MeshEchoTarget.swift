@@ -14,6 +14,7 @@ actor MeshEchoTarget: EchoTarget {
     nonisolated let name: String
     nonisolated let callersOnEventLoop: Bool
     private var server: ServerProcess?
+    var serverPID: Int32? { server?.pid }
 
     init(callersOnEventLoop: Bool) {
         self.callersOnEventLoop = callersOnEventLoop

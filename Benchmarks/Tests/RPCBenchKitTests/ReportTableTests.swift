@@ -24,21 +24,21 @@ import Testing
     }
 
     @Test func rendersMeasuredUnavailableFailedAndRatioRows() {
-        let grpc = CellStats(calls: 3_000, callsPerSecond: 1_000, p50Nanos: 1_000_000, p99Nanos: 2_000_000)
-        let mesh = CellStats(calls: 30_000, callsPerSecond: 10_000, p50Nanos: 100_000, p99Nanos: 500_000)
+        let grpc = CellStats(calls: 3_000, callsPerSecond: 1_000, p50Nanos: 1_000_000, p99Nanos: 2_000_000, cpuNanosPerCall: 400_000)
+        let mesh = CellStats(calls: 30_000, callsPerSecond: 10_000, p50Nanos: 100_000, p99Nanos: 500_000, cpuNanosPerCall: 9_500)
         let outcomes = [
             CellOutcome(target: "grpc", payloadSize: 64, concurrency: 1, result: .measured(grpc)),
             CellOutcome(target: "nio", payloadSize: 64, concurrency: 1, result: .failed(BenchError(.badEcho, "x"))),
             CellOutcome(target: "mesh", payloadSize: 64, concurrency: 1, result: .measured(mesh)),
         ]
         let expected = """
-            | target | payload | in-flight | calls/s | p50 | p99 |
-            |---|---:|---:|---:|---:|---:|
-            | grpc | 64 B | 1 | 1,000 | 1.00 ms | 2.00 ms |
-            | nio | 64 B | 1 | error: badEcho | – | – |
-            | mesh | 64 B | 1 | 10,000 | 100 µs | 500 µs |
-            | mesh/grpc | 64 B | 1 | ×10.00 | ×0.10 | ×0.25 |
-            | mesh/nio | 64 B | 1 | n/a | n/a | n/a |
+            | target | payload | in-flight | calls/s | p50 | p99 | CPU/call |
+            |---|---:|---:|---:|---:|---:|---:|
+            | grpc | 64 B | 1 | 1,000 | 1.00 ms | 2.00 ms | 400 µs |
+            | nio | 64 B | 1 | error: badEcho | – | – | – |
+            | mesh | 64 B | 1 | 10,000 | 100 µs | 500 µs | 9.50 µs |
+            | mesh/grpc | 64 B | 1 | ×10.00 | ×0.10 | ×0.25 | ×0.02 |
+            | mesh/nio | 64 B | 1 | n/a | n/a | n/a | n/a |
             """
         #expect(ReportTable.render(outcomes) == expected)
     }
@@ -46,6 +46,6 @@ import Testing
     @Test func unavailableTargetShowsNotApplicable() {
         let outcomes = [CellOutcome(target: "mesh", payloadSize: 4096, concurrency: 256, result: .unavailable)]
         let lines = ReportTable.render(outcomes, ratios: []).split(separator: "\n")
-        #expect(lines.last == "| mesh | 4 KiB | 256 | n/a | n/a | n/a |")
+        #expect(lines.last == "| mesh | 4 KiB | 256 | n/a | n/a | n/a | n/a |")
     }
 }
