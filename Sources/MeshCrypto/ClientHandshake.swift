@@ -17,6 +17,7 @@ public struct ClientHandshake: Sendable {
     private let expectedPeerName: String?
     private var ephemeral: EphemeralKeyPair?
     private let helloBody: [UInt8]
+    private let offeredCiphers: [FrameCipher]
     private var state = State.start
 
     /// - Parameters:
@@ -24,11 +25,14 @@ public struct ClientHandshake: Sendable {
     ///   - expectedPeerName: if set, the server's certificate must carry this name.
     ///   - ephemeralSecret, nonce: 32 bytes each; fixed values only for vectors and tests
     ///     (random when nil). Other lengths are a programming error.
+    ///   - ciphers: the frame ciphers offered, most preferred first (default: what this CPU supports).
     public init(
         identity: NodeIdentity, now: WallTime, expectedPeerName: String? = nil,
-        ephemeralSecret: [UInt8]? = nil, nonce: [UInt8]? = nil
+        ephemeralSecret: [UInt8]? = nil, nonce: [UInt8]? = nil, ciphers: [FrameCipher] = FrameCipher.supported
     ) {
         precondition(nonce == nil || nonce?.count == 32, "a handshake nonce has 32 bytes")
+        precondition(!ciphers.isEmpty && ciphers.allSatisfy(\.isAvailable), "offer only ciphers this CPU supports")
+        self.offeredCiphers = ciphers
         let ephemeral = ephemeralSecret.map { EphemeralKeyPair(secret: $0) } ?? .generate()
         self.identity = identity
         self.now = now
@@ -36,7 +40,7 @@ public struct ClientHandshake: Sendable {
         self.ephemeral = ephemeral
         self.helloBody = HelloMessage(
             protocolVersion: HandshakeTranscript.protocolVersion, clusterID: identity.trust.clusterID,
-            ephemeralPublicKey: ephemeral.publicKey, nonce: nonce ?? Sodium.randomBytes(32)
+            ephemeralPublicKey: ephemeral.publicKey, nonce: nonce ?? Sodium.randomBytes(32), ciphers: ciphers
         ).encoded()
     }
 
@@ -74,6 +78,10 @@ public struct ClientHandshake: Sendable {
                 .peerNameMismatch, "connected to '\(cert.body.name)' but expected '\(expectedPeerName)'"
             )
         }
+        guard offeredCiphers.contains(welcome.cipher) else {
+            throw CryptoError(
+                .noCommonCipher, "server '\(cert.body.name)' chose \(welcome.cipher), which this client did not offer")
+        }
         let shared = try ephemeral.agree(with: welcome.ephemeralPublicKey)
         let authCore = AuthCore(certificate: identity.certificate).encoded()
         let th3 = HandshakeTranscript.th3(th2: th2, authCore: authCore)
@@ -83,7 +91,7 @@ public struct ClientHandshake: Sendable {
         )
         let keys = HandshakeTranscript.keys(shared: shared, th3: th3)
         state = .finished
-        return (auth, SessionKeys(send: keys.c2s, receive: keys.s2c), PeerInfo(certificate: cert))
+        return (auth, SessionKeys(send: keys.c2s, receive: keys.s2c, cipher: welcome.cipher), PeerInfo(certificate: cert))
     }
 
     private var stateDescription: String {

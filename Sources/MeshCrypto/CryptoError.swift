@@ -10,7 +10,7 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
             case invalidKey, badCertificateSignature, untrustedIssuer, wrongCluster, certificateExpired
             case certificateNotYetValid, badHandshakeSignature, peerNameMismatch, unsupportedVersion
             case malformedHandshake, unexpectedHandshakeMessage, frameAuthenticationFailed, nonceExhausted
-            case weakKeyAgreement, malformedEncoding, frameTooLarge
+            case weakKeyAgreement, malformedEncoding, frameTooLarge, noCommonCipher
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -40,7 +40,7 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unexpectedHandshakeMessage = Code(.unexpectedHandshakeMessage)
         /// A sealed frame failed authentication: tampered, reordered, replayed or truncated.
         public static let frameAuthenticationFailed = Code(.frameAuthenticationFailed)
-        /// The direction's frame counter is used up; the connection must be re-established.
+        /// The direction's frame counter, or its key's usage limit, is used up; the connection must be re-established.
         public static let nonceExhausted = Code(.nonceExhausted)
         /// The X25519 key agreement produced the all-zero value (a low-order peer key).
         public static let weakKeyAgreement = Code(.weakKeyAgreement)
@@ -48,6 +48,8 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let malformedEncoding = Code(.malformedEncoding)
         /// A frame to seal would not fit the 32-bit length prefix.
         public static let frameTooLarge = Code(.frameTooLarge)
+        /// The two sides share no frame cipher, or the server chose one the client did not offer.
+        public static let noCommonCipher = Code(.noCommonCipher)
 
         public var description: String { "\(value)" }
     }

@@ -10,14 +10,18 @@ public struct FrameOpener: Sendable {
     /// The counter of the next frame opened.
     public var counter: UInt64 { state.counter }
 
-    /// `key` must be 32 bytes (a `SessionKeys.receive`); another length is a programming error.
-    public init(key: [UInt8]) {
-        self.init(key: key, counter: 0)
+    /// The cipher this opener uses.
+    public var cipher: FrameCipher { state.cipher }
+
+    /// `key` must be 32 bytes (a `SessionKeys.receive`) and `cipher` available on this CPU; otherwise it is a
+    /// programming error.
+    public init(key: [UInt8], cipher: FrameCipher) {
+        self.init(key: key, cipher: cipher, counter: 0)
     }
 
     /// Starts at `counter` instead of 0; for tests of counter exhaustion.
-    init(key: [UInt8], counter: UInt64) {
-        state = DirectionState(key: key, counter: counter, direction: "receiving")
+    init(key: [UInt8], cipher: FrameCipher = .chacha20Poly1305, counter: UInt64) {
+        state = DirectionState(key: key, cipher: cipher, counter: counter, direction: "receiving")
     }
 
     /// `frame` as returned by MeshWire's FrameDecoder (its body = ciphertext‖tag). Returns the
@@ -71,16 +75,9 @@ public struct FrameOpener: Sendable {
             )
             let ad = UnsafePointer(adRaw.baseAddress!.assumingMemoryBound(to: UInt8.self))
             return frame.body.withUnsafeReadableBytes { c in
-                state.key.withUnsafeBufferPointer { k in
-                    SealedFrameLayout.withNonce(counter) { nonce in
-                        var written: UInt64 = 0
-                        return crypto_aead_chacha20poly1305_ietf_decrypt(
-                            m?.assumingMemoryBound(to: UInt8.self), &written, nil,
-                            c.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(sealedLength),
-                            ad, UInt64(FrameHeader.prefixAndHeaderSize), nonce, k.baseAddress!
-                        ) == 0
-                    }
-                }
+                state.decrypt(
+                    m?.assumingMemoryBound(to: UInt8.self), c.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    sealedLength, ad: ad, counter: counter)
             }
         }
     }

@@ -2,21 +2,35 @@ import CSodium
 import MeshWire
 import NIOCore
 
-/// Seals the frames of one direction with ChaCha20-Poly1305-IETF (proto-spec/sealing.md).
+/// Seals the frames of one direction with the connection's cipher (proto-spec/sealing.md).
 /// One per direction, owned by one event loop. Invariant: every counter value is used at most once.
 public struct FrameSealer: Sendable {
     private var state: DirectionState
+    /// Plaintext bytes sealed under this key so far.
+    public private(set) var sealedBytes: UInt64
     /// The counter of the next frame sealed.
     public var counter: UInt64 { state.counter }
 
-    /// `key` must be 32 bytes (a `SessionKeys.send`); another length is a programming error.
-    public init(key: [UInt8]) {
-        self.init(key: key, counter: 0)
+    /// True once 15/16 of the cipher's key usage limit is sealed: the connection should go away gracefully
+    /// and be re-established (new keys) while the remaining 1/16 lets in-flight calls finish.
+    public var shouldRenewKeys: Bool {
+        let limit = state.cipher.keyUsageLimitBytes
+        return sealedBytes >= limit - limit / 16
+    }
+
+    /// The cipher this sealer uses.
+    public var cipher: FrameCipher { state.cipher }
+
+    /// `key` must be 32 bytes (a `SessionKeys.send`) and `cipher` available on this CPU; otherwise it is a
+    /// programming error.
+    public init(key: [UInt8], cipher: FrameCipher) {
+        self.init(key: key, cipher: cipher, counter: 0)
     }
 
     /// Starts at `counter` instead of 0; for tests of counter exhaustion.
-    init(key: [UInt8], counter: UInt64) {
-        state = DirectionState(key: key, counter: counter, direction: "sending")
+    init(key: [UInt8], cipher: FrameCipher = .chacha20Poly1305, counter: UInt64, sealedBytes: UInt64 = 0) {
+        state = DirectionState(key: key, cipher: cipher, counter: counter, direction: "sending")
+        self.sealedBytes = sealedBytes
     }
 
     /// Appends len+header+ciphertext+tag for `plaintext` to `out`. Must not allocate per call beyond
@@ -27,6 +41,7 @@ public struct FrameSealer: Sendable {
         let counter = try checkedCounter(plainLength: plaintext.readableBytes)
         plaintext.withUnsafeReadableBytes { m in write(counter: counter, header: header, plaintext: m, into: &out) }
         state.advance()
+        sealedBytes += UInt64(plaintext.readableBytes)
     }
 
     /// As `seal(header:plaintext:into:)`, for a plaintext held in an array: encrypts straight from the
@@ -37,6 +52,7 @@ public struct FrameSealer: Sendable {
         let counter = try checkedCounter(plainLength: plaintext.count)
         plaintext.withUnsafeBytes { m in write(counter: counter, header: header, plaintext: m, into: &out) }
         state.advance()
+        sealedBytes += UInt64(plaintext.count)
     }
 
     /// The counter to seal with, or why a frame of `plainLength` bytes cannot be sealed.
@@ -44,6 +60,12 @@ public struct FrameSealer: Sendable {
         let counter = try state.current()
         guard UInt64(FrameHeader.size + plainLength + SealedFrameLayout.tagLength) <= UInt64(UInt32.max) else {
             throw CryptoError(.frameTooLarge, "a \(plainLength)-byte body does not fit a sealed frame")
+        }
+        let limit = state.cipher.keyUsageLimitBytes
+        guard UInt64(plainLength) <= limit - min(sealedBytes, limit) else {
+            throw CryptoError(
+                .nonceExhausted,
+                "\(state.cipher) may seal at most \(limit) bytes under one key; the connection must be re-established")
         }
         return counter
     }
@@ -61,15 +83,8 @@ public struct FrameSealer: Sendable {
             SealedFrameLayout.writePrefixAndHeader(lengthPrefix: lengthPrefix, header, to: base)
             let ad = base.assumingMemoryBound(to: UInt8.self)
             let c = ad + FrameHeader.prefixAndHeaderSize
-            state.key.withUnsafeBufferPointer { k in
-                SealedFrameLayout.withNonce(counter) { nonce in
-                    var written: UInt64 = 0
-                    _ = crypto_aead_chacha20poly1305_ietf_encrypt(
-                        c, &written, m.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plainLength),
-                        ad, UInt64(FrameHeader.prefixAndHeaderSize), nil, nonce, k.baseAddress!
-                    )
-                }
-            }
+            state.encrypt(
+                c, m.baseAddress?.assumingMemoryBound(to: UInt8.self), plainLength, ad: ad, counter: counter)
             return total
         }
     }

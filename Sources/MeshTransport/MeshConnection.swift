@@ -38,6 +38,8 @@ public final class MeshConnection: Sendable {
     public let remoteAddress: String
     /// True if the peer dialled us.
     public let isInbound: Bool
+    /// The AEAD sealing this connection's frames, as chosen in the handshake.
+    public let cipher: FrameCipher
     /// Client middleware every typed `call` passes through (empty = straight to `rawCall`).
     let pipeline: ClientPipeline
     private let nextCallID = Atomic<UInt64>(0)
@@ -49,8 +51,10 @@ public final class MeshConnection: Sendable {
         peer: PeerInfo,
         remoteAddress: String,
         isInbound: Bool,
+        cipher: FrameCipher,
         pipeline: ClientPipeline = ClientPipeline()
     ) {
+        self.cipher = cipher
         self.pipeline = pipeline
         self.channel = channel
         self.taskExecutor = EventLoopTaskExecutor(loop: channel.eventLoop)

@@ -78,6 +78,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     let flags = ConnectionFlags()
     /// Succeeded with the peer when the handshake completes; failed if the connection ends first.
     let established: EventLoopPromise<PeerInfo>
+    /// The frame cipher the handshake chose (valid once keys are installed).
+    private(set) var cipher: FrameCipher = .chacha20Poly1305
     private(set) var remoteAddress = "?"
 
     // Connection state.
@@ -117,6 +119,10 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     // Writes and shutdown.
     private var needsFlush = false
+    /// Sealed frames not yet handed to the channel (see `writeSealed`); written at the next flush.
+    private var pendingOut: ByteBuffer?
+    /// Reused to encode request and response bodies, so sending a frame allocates no body array.
+    private var scratch = PayloadWriter(capacity: 1024)
     private var flushScheduled = false
     private var draining = false
     private var peerDraining = false
@@ -317,8 +323,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     }
 
     private func install(keys: SessionKeys, peer: PeerInfo) {
-        sealer = FrameSealer(key: keys.send)
-        opener = FrameOpener(key: keys.receive)
+        sealer = keys.makeSealer()
+        opener = keys.makeOpener()
+        cipher = keys.cipher
         self.peer = peer
         logger[metadataKey: "mesh.peer"] = "\(peer.name)"
     }
@@ -337,7 +344,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         handshakeTimer?.cancel()
         handshakeTimer = nil
         guard let context, let peer else { return }
-        logger.debug("connection established", metadata: ["mesh.inbound": "\(inbound)"])
+        logger.debug("connection established", metadata: ["mesh.inbound": "\(inbound)", "mesh.cipher": "\(cipher)"])
         startKeepalive(context: context)
         established.succeed(peer)
         onEvent(.established(peer: peer.name, remoteAddress: remoteAddress, inbound: inbound))
@@ -538,7 +545,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     /// the bytes reach the socket, so a peer that stops reading cannot make us buffer without bound.
     private func answer(_ stream: UInt32, _ response: ResponseHead) {
         guard let context else { return }
-        var body = response.encoded(capacity: response.payload.count + response.status.message.utf8.count + 16)
+        scratch.removeAll()
+        response.encode(to: &scratch)
+        var body = scratch.bytes
         if body.count > peerMaxBodyLength {
             logger.warning("response too large for the peer; answering resourceExhausted",
                            metadata: ["mesh.stream": "\(stream)", "bytes": "\(body.count)"])
@@ -648,7 +657,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             }
             head.timeoutMicros = UInt64(remaining)
         }
-        let body = head.encoded(capacity: head.payload.count + head.method.utf8.count + 32)
+        scratch.removeAll()
+        head.encode(to: &scratch)
+        let body = scratch.bytes
         guard body.count <= peerMaxBodyLength else {
             calls[call.callID] = nil
             call.complete(.failure(RPCError(.resourceExhausted,
@@ -748,19 +759,16 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     // MARK: Go-away
 
     /// Starts a graceful shutdown: tell the peer, answer what was accepted, then close.
-    func beginShutdown(grace: MeshDuration) {
+    func beginShutdown(grace: MeshDuration, reason: String = "node is shutting down") {
         guard phase != .closed, !draining, let context else { return }
         draining = true
         flags.markGoingAway()
         if phase == .established {
-            let body = GoAwayBody(
-                lastStreamID: highestPeerStreamID,
-                status: RPCStatus(code: .unavailable, message: "node is shutting down")
-            )
+            let body = GoAwayBody(lastStreamID: highestPeerStreamID, status: RPCStatus(code: .unavailable, message: reason))
             writeSealed(.goAway, stream: 0, body: body.encoded())
             flushNow()
         }
-        for call in queue { calls[call.callID] = nil; call.complete(.failure(RPCError(.unavailable, "node is shutting down"))) }
+        for call in queue { calls[call.callID] = nil; call.complete(.failure(RPCError(.unavailable, reason))) }
         queue.removeAll()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         drainTimer = context.eventLoop.scheduleTask(in: .nanoseconds(grace.nanoseconds)) {
@@ -863,6 +871,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     private func writePlain(_ type: FrameType, body: [UInt8]) {
         guard let context else { return }
+        writePending(context)
         var out = context.channel.allocator.buffer(capacity: FrameHeader.prefixAndHeaderSize + body.count)
         Frame.writePrefixAndHeader(FrameHeader(type: type, streamID: 0), bodyLength: body.count, into: &out)
         out.writeBytes(body)
@@ -875,21 +884,49 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             promise?.fail(ConnectionError(.shutdown, "connection closed"))
             return
         }
-        var out = context.channel.allocator.buffer(capacity: FrameHeader.prefixAndHeaderSize + body.count + 16)
+        let sealedSize = FrameHeader.prefixAndHeaderSize + body.count + 16
+        // Frames without a promise are sealed into one shared buffer, handed to the channel at the next
+        // flush: one allocation and one pending write per batch instead of per frame. The batch is bounded
+        // by the streams allowed in flight, as each frame is one call's request or response.
+        var out: ByteBuffer
+        if promise == nil, let batch = pendingOut.take() {
+            out = batch
+        } else {
+            if promise != nil { writePending(context) }
+            out = context.channel.allocator.buffer(capacity: promise == nil ? max(sealedSize, 16 * 1024) : sealedSize)
+        }
         do {
             try sealer!.seal(header: FrameHeader(type: type, streamID: stream), plaintext: body, into: &out)
         } catch {
             promise?.fail(error)
+            if promise == nil { pendingOut = out }
             fail(ConnectionError(.io, "cannot seal frame: \(error.message)", cause: error))
             return
         }
-        context.write(wrapOutboundOut(out), promise: promise)
+        if promise == nil {
+            pendingOut = out
+        } else {
+            context.write(wrapOutboundOut(out), promise: promise)
+        }
         needsFlush = true
+        if sealer!.shouldRenewKeys, !draining {
+            // Only AES-256-GCM has a practical limit (64 GiB per key): new calls go to a fresh connection.
+            logger.info("frame key nearly used up; going away so new calls get a fresh handshake and keys",
+                        metadata: ["mesh.cipher": "\(sealer!.cipher)", "bytes": "\(sealer!.sealedBytes)"])
+            beginShutdown(grace: config.shutdownGrace, reason: "renewing the connection's frame keys")
+        }
+    }
+
+    /// Hands the batch of sealed frames (if any) to the channel, keeping frame order.
+    private func writePending(_ context: ChannelHandlerContext) {
+        guard let batch = pendingOut.take() else { return }
+        context.write(wrapOutboundOut(batch), promise: nil)
     }
 
     private func flushIfNeeded() {
         guard needsFlush, let context else { return }
         needsFlush = false
+        writePending(context)
         context.flush()
     }
 

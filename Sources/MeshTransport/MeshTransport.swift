@@ -78,7 +78,8 @@ public final class MeshTransport: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let hs = ServerHandshake(identity: self.identity, now: Self.wallNow())
+                    let hs = ServerHandshake(
+                        identity: self.identity, now: Self.wallNow(), ciphers: self.configuration.ciphers)
                     try self.install(on: channel, role: .acceptor(hs))
                 }
             }
@@ -114,6 +115,7 @@ public final class MeshTransport: Sendable {
                 peer: peer,
                 remoteAddress: bound.value.remoteAddress,
                 isInbound: isInbound,
+                cipher: bound.value.cipher,
                 pipeline: self.clientPipeline
             )
             self.register(connection)
@@ -156,7 +158,9 @@ public final class MeshTransport: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let hs = ClientHandshake(identity: identity, now: Self.wallNow(), expectedPeerName: expectedPeerName)
+                    let hs = ClientHandshake(
+                        identity: identity, now: Self.wallNow(), expectedPeerName: expectedPeerName,
+                        ciphers: self.configuration.ciphers)
                     try self.install(on: channel, role: .initiator(hs)).cascade(to: result)
                 }
             }

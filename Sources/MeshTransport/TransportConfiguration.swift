@@ -1,3 +1,4 @@
+import MeshCrypto
 import MeshCore
 import MeshWire
 
@@ -23,6 +24,10 @@ public struct TransportConfiguration: Sendable {
     /// Reconnect backoff after a failed dial: full jitter over an exponentially growing cap.
     public var reconnectInitialBackoff: MeshDuration = .milliseconds(100)
     public var reconnectMaxBackoff: MeshDuration = .seconds(10)
+
+    /// Frame ciphers offered (as client) and accepted (as server), most preferred first; must include
+    /// ChaCha20-Poly1305 to talk to every peer. Default: AES-256-GCM first where the CPU has AES-NI.
+    public var ciphers: [FrameCipher] = FrameCipher.supported
 
     public init() {}
 }

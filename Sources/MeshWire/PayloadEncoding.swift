@@ -28,6 +28,11 @@ public struct PayloadWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Forgets what was written but keeps the storage, so one writer can encode many messages in turn.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     @inlinable
     public static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
         var v = value

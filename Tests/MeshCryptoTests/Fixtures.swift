@@ -36,17 +36,23 @@ enum Fixtures {
         return NodeIdentity(keyPair: keyPair, certificate: cert, trust: trust ?? ca.trust)
     }
 
+    /// The fixed-secret handshakes of the vectors. By default both sides use ChaCha20-Poly1305 only (the first
+    /// vector set, whose hello and welcome carry no cipher field).
     static func clientHandshake(
-        _ identity: NodeIdentity = client, now: WallTime = now, expectedPeerName: String? = nil
+        _ identity: NodeIdentity = client, now: WallTime = now, expectedPeerName: String? = nil,
+        ciphers: [FrameCipher] = [.chacha20Poly1305]
     ) -> ClientHandshake {
         ClientHandshake(
             identity: identity, now: now, expectedPeerName: expectedPeerName,
-            ephemeralSecret: clientEphemeralSecret, nonce: clientNonce
+            ephemeralSecret: clientEphemeralSecret, nonce: clientNonce, ciphers: ciphers
         )
     }
 
-    static func serverHandshake(_ identity: NodeIdentity = server, now: WallTime = now) -> ServerHandshake {
-        ServerHandshake(identity: identity, now: now, ephemeralSecret: serverEphemeralSecret, nonce: serverNonce)
+    static func serverHandshake(
+        _ identity: NodeIdentity = server, now: WallTime = now, ciphers: [FrameCipher] = [.chacha20Poly1305]
+    ) -> ServerHandshake {
+        ServerHandshake(
+            identity: identity, now: now, ephemeralSecret: serverEphemeralSecret, nonce: serverNonce, ciphers: ciphers)
     }
 
     /// A whole frame as wire bytes: length prefix, header, body.

@@ -27,13 +27,13 @@ import Testing
     /// Opens `wire` with a fresh opener at counter 0; the error code, or nil on success.
     static func openError(_ wire: [UInt8]) throws -> CryptoError.Code? {
         let frame = try #require(try decode(wire))
-        var opener = FrameOpener(key: key)
+        var opener = FrameOpener(key: key, cipher: .chacha20Poly1305)
         return Fixtures.error { try opener.open(frame) }?.code
     }
 
     @Test func roundTripKeepsHeaderAndBody() throws {
-        var sealer = FrameSealer(key: Self.key)
-        var opener = FrameOpener(key: Self.key)
+        var sealer = FrameSealer(key: Self.key, cipher: .chacha20Poly1305)
+        var opener = FrameOpener(key: Self.key, cipher: .chacha20Poly1305)
         for size in [0, 1, 15, 16, 17, 1000, 70_000] {
             let plaintext = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
             let wire = try Self.seal(plaintext, sealer: &sealer)
@@ -48,21 +48,21 @@ import Testing
     }
 
     @Test func sealAppendsToExistingBytes() throws {
-        var sealer = FrameSealer(key: Self.key)
+        var sealer = FrameSealer(key: Self.key, cipher: .chacha20Poly1305)
         var out = ByteBuffer(bytes: [0xAA, 0xBB])
         let ping = FrameHeader(type: .ping, streamID: 0)
         try sealer.seal(header: ping, plaintext: ByteBuffer(bytes: [1, 2, 3]), into: &out)
         try sealer.seal(header: ping, plaintext: ByteBuffer(bytes: [4]), into: &out)
         #expect(out.readableBytes == 2 + (12 + 3 + 16) + (12 + 1 + 16))
         #expect(out.readBytes(length: 2) == [0xAA, 0xBB])
-        var opener = FrameOpener(key: Self.key)
+        var opener = FrameOpener(key: Self.key, cipher: .chacha20Poly1305)
         let decoder = FrameDecoder()
         #expect(Array(try opener.open(try #require(try decoder.decode(buffer: &out))).readableBytesView) == [1, 2, 3])
         #expect(Array(try opener.open(try #require(try decoder.decode(buffer: &out))).readableBytesView) == [4])
     }
 
     @Test func everySingleBitFlipFailsToOpen() throws {
-        var sealer = FrameSealer(key: Self.key)
+        var sealer = FrameSealer(key: Self.key, cipher: .chacha20Poly1305)
         let wire = try Self.seal(Array("hello, sealed world".utf8), sealer: &sealer)
         #expect(try Self.openError(wire) == nil)
         for byte in 0..<wire.count {
@@ -74,7 +74,7 @@ import Testing
                     // a shorter frame, which then fails to open. Nothing is ever accepted.
                     var buffer = ByteBuffer(bytes: tampered)
                     guard let frame = try? FrameDecoder().decode(buffer: &buffer) else { continue }
-                    var opener = FrameOpener(key: Self.key)
+                    var opener = FrameOpener(key: Self.key, cipher: .chacha20Poly1305)
                     let code = Fixtures.error { try opener.open(frame) }?.code
                     #expect(code == .frameAuthenticationFailed, "byte \(byte) bit \(bit)")
                 } else {
@@ -85,31 +85,31 @@ import Testing
     }
 
     @Test func replayReorderAndTruncationFail() throws {
-        var sealer = FrameSealer(key: Self.key)
+        var sealer = FrameSealer(key: Self.key, cipher: .chacha20Poly1305)
         let first = try #require(try Self.decode(try Self.seal([1, 2, 3], sealer: &sealer)))
         let second = try #require(try Self.decode(try Self.seal([4, 5, 6], sealer: &sealer)))
 
-        var replay = FrameOpener(key: Self.key)
+        var replay = FrameOpener(key: Self.key, cipher: .chacha20Poly1305)
         _ = try replay.open(first)
         #expect(Fixtures.error { try replay.open(first) }?.code == .frameAuthenticationFailed)
         #expect(Array(try replay.open(second).readableBytesView) == [4, 5, 6])  // the failure consumed nothing
 
-        var reorder = FrameOpener(key: Self.key)
+        var reorder = FrameOpener(key: Self.key, cipher: .chacha20Poly1305)
         #expect(Fixtures.error { try reorder.open(second) }?.code == .frameAuthenticationFailed)
 
         // Truncation: shorter bodies with a consistent length prefix, down to below the tag size.
         for keep in 0..<first.body.readableBytes {
             let body = first.body.getSlice(at: first.body.readerIndex, length: keep)!
             let truncated = Frame(header: first.header, body: body)
-            var opener = FrameOpener(key: Self.key)
+            var opener = FrameOpener(key: Self.key, cipher: .chacha20Poly1305)
             #expect(Fixtures.error { try opener.open(truncated) }?.code == .frameAuthenticationFailed, "keep \(keep)")
         }
     }
 
     @Test func wrongKeyOrDirectionFails() throws {
-        var sealer = FrameSealer(key: Self.key)
+        var sealer = FrameSealer(key: Self.key, cipher: .chacha20Poly1305)
         let frame = try #require(try Self.decode(try Self.seal([9], sealer: &sealer)))
-        var other = FrameOpener(key: [UInt8](repeating: 0x43, count: 32))
+        var other = FrameOpener(key: [UInt8](repeating: 0x43, count: 32), cipher: .chacha20Poly1305)
         #expect(Fixtures.error { try other.open(frame) }?.code == .frameAuthenticationFailed)
     }
 

@@ -9,6 +9,7 @@ enum VectorBook {
     static let certificateFile = "certificate.txt"
     static let handshakeFile = "handshake.txt"
     static let sealedFrameFile = "sealed-frame.txt"
+    static let cipherChoiceFile = "cipher-choice.txt"
 
     static func certificate() -> VectorFile {
         var f = VectorFile(title: [
@@ -129,7 +130,7 @@ enum VectorBook {
         let ping = PingBody(opaque: 42).encoded()
         f.add("ping-body", ping, "plaintext: key 09 (field 1, fixed64) || 2a00000000000000")
         for (direction, key) in [("c2s", keys.c2s), ("s2c", keys.s2c)] {
-            var sealer = FrameSealer(key: key)
+            var sealer = FrameSealer(key: key, cipher: .chacha20Poly1305)
             for counter in 0..<2 {
                 var out = ByteBufferAllocator().buffer(capacity: 64)
                 try! sealer.seal(
@@ -152,5 +153,51 @@ enum VectorBook {
         let welcome = try! server.receiveHello(client.hello()[...])
         let keys = try! client.receiveWelcome(welcome[...]).keys
         return (keys.send, keys.receive)
+    }
+
+    /// The same fixed-secret handshake with both sides offering AES-256-GCM first: the hello carries field 5
+    /// [2, 1], the welcome core field 5 = 2, and frames are sealed with AES-256-GCM.
+    static func cipherChoice() -> VectorFile {
+        var f = VectorFile(title: [
+            "MeshCrypto cipher-choice vectors (proto-spec/handshake.md \"Cipher choice\", proto-spec/sealing.md).",
+            "Lines are `name: hex`. Inputs as in handshake.txt, except that the client offers ciphers [2 aes-256-gcm,",
+            "1 chacha20-poly1305] and the server prefers aes-256-gcm. Sealed frames: ping (type 0x14), stream 0,",
+            "body PingBody {1 opaque: 42}; AEAD AES-256-GCM, nonce 00000000 || u64be counter, associated data =",
+            "the 12 bytes of length prefix and header.",
+        ])
+        let both: [FrameCipher] = [.aes256GCM, .chacha20Poly1305]
+        var client = Fixtures.clientHandshake(expectedPeerName: "server-1", ciphers: both)
+        var server = Fixtures.serverHandshake(ciphers: both)
+        let hello = client.hello()
+        let welcome = try! server.receiveHello(hello[...])
+        let clientResult = try! client.receiveWelcome(welcome[...])
+        let serverResult = try! server.receiveAuth(clientResult.auth[...])
+        precondition(clientResult.keys == SessionKeys(
+            send: serverResult.keys.receive, receive: serverResult.keys.send, cipher: .aes256GCM))
+        let welcomeCore = Array(welcome.dropLast(66))
+        let th2 = HandshakeTranscript.th2(clusterID: Fixtures.ca.trust.clusterID, hello: hello, welcomeCore: welcomeCore)
+        f.add(
+            "hello", hello,
+            "Hello {1: 1, 2: cluster-id, 3: client-ephemeral-public, 4: client-nonce, 5: 2, 5: 1}   (ends 28 02 28 01)"
+        )
+        f.add("welcome-core", welcomeCore, "fields 1, 2, 3 as in handshake.txt, then 5 cipher: 2   (ends 28 02)")
+        f.add("th2", th2, "as in handshake.txt, over this hello and welcome-core")
+        f.add("welcome", welcome, "welcome-core || 22 40 || Ed25519 by server-seed over \"mesh-hs-v1 server\\0\" || th2")
+        f.add("auth", clientResult.auth, "auth-core of handshake.txt || 12 40 || signature over th3 = BLAKE2b-256(th2 || auth-core)")
+        f.add("key-c2s", clientResult.keys.send, "derived as in handshake.txt from this transcript")
+        f.add("key-s2c", clientResult.keys.receive)
+        let ping = PingBody(opaque: 42).encoded()
+        for (direction, key) in [("c2s", clientResult.keys.send), ("s2c", clientResult.keys.receive)] {
+            var sealer = FrameSealer(key: key, cipher: .aes256GCM)
+            for counter in 0..<2 {
+                var out = ByteBufferAllocator().buffer(capacity: 64)
+                try! sealer.seal(
+                    header: FrameHeader(type: .ping, streamID: 0), plaintext: ByteBuffer(bytes: ping), into: &out)
+                f.add(
+                    "\(direction)-ping-\(counter)", Array(out.readableBytesView),
+                    "counter \(counter): 00000021 01 14 0000 00000000 | ciphertext (9 B) | tag (16 B)")
+            }
+        }
+        return f
     }
 }

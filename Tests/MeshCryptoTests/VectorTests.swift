@@ -56,7 +56,7 @@ import Testing
         let hs = try VectorFile.load(VectorBook.handshakeFile)
         let keys = Dictionary(hs.map { ($0.name, $0.bytes) }, uniquingKeysWith: { a, _ in a })
         for direction in ["c2s", "s2c"] {
-            var opener = FrameOpener(key: try #require(keys["key-\(direction)"]))
+            var opener = FrameOpener(key: try #require(keys["key-\(direction)"]), cipher: .chacha20Poly1305)
             for counter in 0..<2 {
                 var buffer = ByteBuffer(bytes: try #require(v["\(direction)-ping-\(counter)"]))
                 let frame = try #require(try FrameDecoder().decode(buffer: &buffer))
@@ -65,6 +65,33 @@ import Testing
                 #expect(Array(plain.readableBytesView) == v["ping-body"])
                 #expect(try PingBody(decoding: Array(plain.readableBytesView)).opaque == 42)
             }
+        }
+    }
+
+    @Test func cipherChoiceVectorsMatchFileNegotiateAESAndOpen() throws {
+        let v = try check(VectorBook.cipherChoice(), file: VectorBook.cipherChoiceFile)
+        let both: [FrameCipher] = [.aes256GCM, .chacha20Poly1305]
+        var server = Fixtures.serverHandshake(ciphers: both)
+        let welcome = try server.receiveHello(try #require(v["hello"])[...])
+        #expect(welcome == v["welcome"])
+        var client = Fixtures.clientHandshake(expectedPeerName: "server-1", ciphers: both)
+        #expect(client.hello() == v["hello"])
+        let c = try client.receiveWelcome(welcome[...])
+        #expect(c.keys.cipher == .aes256GCM && c.keys.send == v["key-c2s"] && c.keys.receive == v["key-s2c"])
+        let s = try server.receiveAuth(c.auth[...])
+        #expect(s.keys.cipher == .aes256GCM && s.keys.receive == v["key-c2s"])
+        for direction in ["c2s", "s2c"] {
+            var opener = FrameOpener(key: try #require(v["key-\(direction)"]), cipher: .aes256GCM)
+            for counter in 0..<2 {
+                var buffer = ByteBuffer(bytes: try #require(v["\(direction)-ping-\(counter)"]))
+                let frame = try #require(try FrameDecoder().decode(buffer: &buffer))
+                #expect(try PingBody(decoding: Array(opener.open(frame).readableBytesView)).opaque == 42)
+            }
+            // The same bytes do not open as ChaCha20-Poly1305: the cipher is part of what a frame is.
+            var chacha = FrameOpener(key: try #require(v["key-\(direction)"]), cipher: .chacha20Poly1305)
+            var buffer = ByteBuffer(bytes: try #require(v["\(direction)-ping-0"]))
+            let frame = try #require(try FrameDecoder().decode(buffer: &buffer))
+            #expect(throws: CryptoError.self) { try chacha.open(frame) }
         }
     }
 }

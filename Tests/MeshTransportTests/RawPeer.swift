@@ -92,8 +92,8 @@ final class RawPeer {
         guard welcome.header.type == .welcome else { throw RawPeerError("expected welcome, got \(welcome.header)") }
         let (auth, keys, peer) = try hs.receiveWelcome(Array(welcome.body.readableBytesView)[...])
         send(Self.plainFrame(.auth, body: auth))
-        sealer = FrameSealer(key: keys.send)
-        opener = FrameOpener(key: keys.receive)
+        sealer = keys.makeSealer()
+        opener = keys.makeOpener()
         send(try seal(.settings, body: SettingsBody(maxConcurrentStreams: 16, maxBodyLength: 1 << 20).encoded()))
         let settings = try openNext()
         guard settings.0.type == .settings else { throw RawPeerError("expected settings, got \(settings.0)") }
