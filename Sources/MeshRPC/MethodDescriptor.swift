@@ -35,4 +35,6 @@ public struct RawMessage: WireMessage, Hashable {
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) { self.bytes = Array(bytes) }
     public func encode(to writer: inout PayloadWriter) { writer.raw(bytes) }
+    /// The bytes themselves: no copy.
+    public func encoded() -> [UInt8] { bytes }
 }

@@ -298,6 +298,9 @@ public struct PayloadReader: Sendable {
 public protocol WireMessage: Sendable {
     init(decoding bytes: ArraySlice<UInt8>) throws(WireError)
     func encode(to writer: inout PayloadWriter)
+    /// The message's encoding as bytes. A requirement (with a default) so a message that already holds its
+    /// encoding, such as an opaque byte message, can return it without a copy.
+    func encoded() -> [UInt8]
 }
 
 extension WireMessage {

@@ -10,14 +10,19 @@ public struct RequestHead: WireMessage, Hashable {
     public var timeoutMicros: UInt64
     /// Free-form metadata: `traceparent`, `idempotency-key`, ….
     public var metadata: [String: String]
-    /// The application's request message, in its own encoding.
-    public var payload: [UInt8]
+    /// The application's request message, in its own encoding. Decoded heads share the frame's plaintext
+    /// storage (a slice, no copy).
+    public var payload: ArraySlice<UInt8>
 
-    public init(method: String, timeoutMicros: UInt64 = 0, metadata: [String: String] = [:], payload: [UInt8]) {
+    public init(method: String, timeoutMicros: UInt64 = 0, metadata: [String: String] = [:], payload: ArraySlice<UInt8>) {
         self.method = method
         self.timeoutMicros = timeoutMicros
         self.metadata = metadata
         self.payload = payload
+    }
+
+    public init(method: String, timeoutMicros: UInt64 = 0, metadata: [String: String] = [:], payload: [UInt8]) {
+        self.init(method: method, timeoutMicros: timeoutMicros, metadata: metadata, payload: payload[...])
     }
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
@@ -33,7 +38,7 @@ public struct RequestHead: WireMessage, Hashable {
             case 3:
                 let (k, v) = try f.stringMapEntry()
                 metadata[k] = v
-            case 4: payload = Array(try f.bytes())
+            case 4: payload = try f.bytes()
             default: break
             }
         }
@@ -53,13 +58,18 @@ public struct RequestHead: WireMessage, Hashable {
 public struct ResponseHead: WireMessage, Hashable {
     public var status: RPCStatus
     public var metadata: [String: String]
-    /// The application's response message; empty unless `status.code == .ok`.
-    public var payload: [UInt8]
+    /// The application's response message; empty unless `status.code == .ok`. Decoded heads share the
+    /// frame's plaintext storage (a slice, no copy).
+    public var payload: ArraySlice<UInt8>
 
-    public init(status: RPCStatus, metadata: [String: String] = [:], payload: [UInt8] = []) {
+    public init(status: RPCStatus, metadata: [String: String] = [:], payload: ArraySlice<UInt8>) {
         self.status = status
         self.metadata = metadata
         self.payload = payload
+    }
+
+    public init(status: RPCStatus, metadata: [String: String] = [:], payload: [UInt8] = []) {
+        self.init(status: status, metadata: metadata, payload: payload[...])
     }
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
@@ -75,7 +85,7 @@ public struct ResponseHead: WireMessage, Hashable {
             case 3:
                 let (k, v) = try f.stringMapEntry()
                 metadata[k] = v
-            case 4: payload = Array(try f.bytes())
+            case 4: payload = try f.bytes()
             default: break
             }
         }
