@@ -95,11 +95,11 @@ public final class MeshConnection: Sendable {
             await withUnsafeContinuation { (continuation: PendingCall.Continuation) in
                 if loop.inEventLoop {
                     handler.value.startCall(
-                        PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, continuation: continuation))
+                        PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, waiter: .continuation(continuation)))
                 } else {
                     loop.execute {
                         handler.value.startCall(
-                            PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, continuation: continuation))
+                            PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, waiter: .continuation(continuation)))
                     }
                 }
             }
@@ -107,6 +107,36 @@ public final class MeshConnection: Sendable {
             loop.execute { handler.value.cancelCall(callID) }
         }
         return try result.get()
+    }
+
+    /// The event loop this connection's I/O, and `makeCall`'s futures, run on.
+    public var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// As `rawCall`, for callers that live on an event loop (NIO handlers, proxies, relays): no Swift task
+    /// and no suspension; the future completes on the connection's event loop, failing with `RPCError`.
+    /// Called on that event loop it starts the call at once; elsewhere it hops there first. Like `rawCall`
+    /// it bypasses the client middleware, and there is no task to cancel: the deadline still holds.
+    public func makeCall(
+        method: String,
+        payload: [UInt8],
+        options: CallOptions = .default
+    ) -> EventLoopFuture<ResponseHead> {
+        let callID = nextCallID.add(1, ordering: .relaxed).newValue
+        let head = RequestHead(method: method, metadata: options.metadata, payload: payload)
+        let deadline = options.timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
+        let loop = channel.eventLoop
+        let promise = loop.makePromise(of: ResponseHead.self)
+        if loop.inEventLoop {
+            handler.value.startCall(
+                PendingCall(callID: callID, head: head, deadline: deadline, oneWay: false, waiter: .promise(promise)))
+        } else {
+            let handler = self.handler
+            loop.execute {
+                handler.value.startCall(
+                    PendingCall(callID: callID, head: head, deadline: deadline, oneWay: false, waiter: .promise(promise)))
+            }
+        }
+        return promise.futureResult
     }
 
     /// Calls a typed method through the transport's client middleware. A non-ok status from the peer is thrown

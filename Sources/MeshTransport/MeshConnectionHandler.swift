@@ -10,26 +10,36 @@ import NIOCore
 final class PendingCall {
     typealias Continuation = UnsafeContinuation<Result<ResponseHead, RPCError>, Never>
 
+    /// Who waits for the call: an awaiting task, or a promise on the connection's event loop.
+    enum Waiter {
+        case continuation(Continuation)
+        case promise(EventLoopPromise<ResponseHead>)
+    }
+
     let callID: UInt64
     let head: RequestHead
     let deadline: NIODeadline?
     let oneWay: Bool
     var streamID: UInt32 = 0
-    private var continuation: Continuation?
+    private var waiter: Waiter?
 
-    init(callID: UInt64, head: RequestHead, deadline: NIODeadline?, oneWay: Bool, continuation: Continuation) {
+    init(callID: UInt64, head: RequestHead, deadline: NIODeadline?, oneWay: Bool, waiter: Waiter) {
         self.callID = callID
         self.head = head
         self.deadline = deadline
         self.oneWay = oneWay
-        self.continuation = continuation
+        self.waiter = waiter
     }
 
-    /// Completes the call; later completions are ignored (a call ends once, so the continuation resumes once).
+    /// Completes the call; later completions are ignored (a call ends once, so the waiter hears once).
     func complete(_ result: Result<ResponseHead, RPCError>) {
-        let c = continuation
-        continuation = nil
-        c?.resume(returning: result)
+        let w = waiter
+        waiter = nil
+        switch w {
+        case .continuation(let c): c.resume(returning: result)
+        case .promise(let p): p.completeWith(result.mapError { $0 as any Error })
+        case nil: break
+        }
     }
 }
 

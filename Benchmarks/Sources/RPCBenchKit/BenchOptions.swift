@@ -8,8 +8,8 @@ public enum BenchCommand: Hashable, Sendable {
 
     public static let usage = """
         usage: rpcbench [--seconds S] [--warmup S] [--payloads 64,4096] [--concurrency 1,16,64,256]
-                        [--targets grpc,nio,nio-async,mesh]
-               rpcbench serve-grpc PORT | serve-nio PORT
+                        [--targets grpc,nio,nio-async,mesh,mesh-loop,mesh-future]
+               rpcbench serve-grpc PORT | serve-nio PORT | serve-mesh PORT
         """
 
     /// Parses `arguments` (without the program name).
@@ -66,7 +66,7 @@ public struct BenchOptions: Hashable, Sendable {
     public var warmUpSeconds: Double = 0.5
     public var payloadSizes: [Int] = [64, 4096]
     public var concurrencies: [Int] = [1, 16, 64, 256]
-    public var targets: [String] = ["grpc", "nio", "nio-async", "mesh", "mesh-loop"]
+    public var targets: [String] = ["grpc", "nio", "nio-async", "mesh", "mesh-loop", "mesh-future"]
 
     public init() {}
 

@@ -4,7 +4,8 @@
 public enum ReportTable {
     /// The ratio rows printed after the measured rows: (numerator, denominator) target names.
     public static let defaultRatios: [(String, String)] = [
-        ("mesh", "grpc"), ("mesh", "nio"), ("mesh-loop", "grpc"), ("mesh-loop", "nio"),
+        ("mesh", "grpc"), ("mesh", "nio"), ("mesh", "nio-async"), ("mesh-loop", "grpc"), ("mesh-loop", "nio"),
+        ("mesh-future", "grpc"), ("mesh-future", "nio"),
     ]
 
     public static func render(_ outcomes: [CellOutcome], ratios: [(String, String)] = defaultRatios) -> String {

@@ -11,14 +11,28 @@ import RPCBenchKit
 /// `mesh-loop` runs them on the connection's event loop (`MeshConnection.taskExecutor`), the
 /// placement Mesh recommends for callers that make many calls on one connection.
 actor MeshEchoTarget: EchoTarget {
+    /// How the cell's callers drive the connection.
+    enum Callers: Sendable {
+        /// Swift tasks on the global executor (`mesh`).
+        case tasks
+        /// Swift tasks on the connection's event loop (`mesh-loop`).
+        case tasksOnEventLoop
+        /// No tasks: futures on the connection's event loop (`mesh-future`, `MeshConnection.makeCall`).
+        case futuresOnEventLoop
+    }
+
     nonisolated let name: String
-    nonisolated let callersOnEventLoop: Bool
+    nonisolated let callers: Callers
     private var server: ServerProcess?
     var serverPID: Int32? { server?.pid }
 
-    init(callersOnEventLoop: Bool) {
-        self.callersOnEventLoop = callersOnEventLoop
-        self.name = callersOnEventLoop ? "mesh-loop" : "mesh"
+    init(callers: Callers) {
+        self.callers = callers
+        switch callers {
+        case .tasks: name = "mesh"
+        case .tasksOnEventLoop: name = "mesh-loop"
+        case .futuresOnEventLoop: name = "mesh-future"
+        }
     }
 
     static let echo = MethodDescriptor<RawMessage, RawMessage>(service: "bench", method: "Echo")
@@ -39,7 +53,11 @@ actor MeshEchoTarget: EchoTarget {
             identity: DevelopmentIdentity.identity(name: "bench-client", roles: []),
             router: ServiceRouter(), group: MultiThreadedEventLoopGroup.singleton, logger: Self.quietLogger)
         let connection = try await transport.connect(to: HostPort(host: "127.0.0.1", port: port))
-        return MeshEchoClient(transport: transport, connection: connection, onLoop: callersOnEventLoop)
+        switch callers {
+        case .tasks: return MeshEchoClient(transport: transport, connection: connection, onLoop: false)
+        case .tasksOnEventLoop: return MeshEchoClient(transport: transport, connection: connection, onLoop: true)
+        case .futuresOnEventLoop: return MeshEventLoopClient(transport: transport, connection: connection)
+        }
     }
 
     func stop() async {

@@ -13,9 +13,10 @@ func makeTarget(named name: String) throws(BenchError) -> any EchoTarget {
     case "grpc": return GRPCEchoTarget()
     case "nio": return NIOEchoTarget(kind: .inLoop)
     case "nio-async": return NIOEchoTarget(kind: .async)
-    case "mesh": return MeshEchoTarget(callersOnEventLoop: false)
-    case "mesh-loop": return MeshEchoTarget(callersOnEventLoop: true)
-    default: throw BenchError(.usage, "unknown target \(name); known: grpc, nio, nio-async, mesh, mesh-loop")
+    case "mesh": return MeshEchoTarget(callers: .tasks)
+    case "mesh-loop": return MeshEchoTarget(callers: .tasksOnEventLoop)
+    case "mesh-future": return MeshEchoTarget(callers: .futuresOnEventLoop)
+    default: throw BenchError(.usage, "unknown target \(name); known: grpc, nio, nio-async, mesh, mesh-loop, mesh-future")
     }
 }
 
