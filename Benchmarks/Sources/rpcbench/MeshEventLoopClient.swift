@@ -1,3 +1,4 @@
+import Glibc
 import MeshRPC
 import MeshTransport
 import MeshWire
@@ -61,7 +62,7 @@ final class MeshEventLoopClosedLoop {
         let receivedAt = MonotonicClock.nowNanos()
         inFlight -= 1
         switch result {
-        case .success(let head) where head.status.code == .ok && head.payload.elementsEqual(payload):
+        case .success(let head) where head.status.code == .ok && Self.sameBytes(head.payload, payload):
             if window.counts(sentAt: sentAt, receivedAt: receivedAt) { samples.record(receivedAt - sentAt) }
         case .success(let head):
             fail(BenchError(.badEcho, "reply with status \(head.status) and \(head.payload.count) B differs from the request"))
@@ -74,6 +75,11 @@ final class MeshEventLoopClosedLoop {
         } else if inFlight == 0 {
             promise.succeed(samples)
         }
+    }
+
+    /// memcmp, as the bare-NIO client's `ByteBuffer ==` (a generic `elementsEqual` costs more than the call).
+    private static func sameBytes(_ a: ArraySlice<UInt8>, _ b: [UInt8]) -> Bool {
+        a.count == b.count && (a.isEmpty || a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } })
     }
 
     private func fail(_ error: BenchError) {
