@@ -79,7 +79,8 @@ final class MeshEventLoopClosedLoop {
 
     /// memcmp, as the bare-NIO client's `ByteBuffer ==` (a generic `elementsEqual` costs more than the call).
     private static func sameBytes(_ a: ArraySlice<UInt8>, _ b: [UInt8]) -> Bool {
-        a.count == b.count && (a.isEmpty || a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } })
+        guard a.count == b.count, !a.isEmpty else { return a.count == b.count }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
     }
 
     private func fail(_ error: BenchError) {
