@@ -93,13 +93,14 @@ public final class MeshConnection: Sendable {
         let result: Result<ResponseHead, RPCError> = await withTaskCancellationHandler {
             // Unsafe (unchecked) continuation: `PendingCall.complete` resumes it exactly once.
             await withUnsafeContinuation { (continuation: PendingCall.Continuation) in
+                let waiter = PendingCall.Waiter.continuation(continuation)
                 if loop.inEventLoop {
                     handler.value.startCall(
-                        PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, waiter: .continuation(continuation)))
+                        PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, waiter: waiter))
                 } else {
                     loop.execute {
                         handler.value.startCall(
-                            PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, waiter: .continuation(continuation)))
+                            PendingCall(callID: callID, head: head, deadline: deadline, oneWay: oneWay, waiter: waiter))
                     }
                 }
             }
@@ -126,14 +127,14 @@ public final class MeshConnection: Sendable {
         let deadline = options.timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: ResponseHead.self)
+        let waiter = PendingCall.Waiter.promise(promise)
         if loop.inEventLoop {
-            handler.value.startCall(
-                PendingCall(callID: callID, head: head, deadline: deadline, oneWay: false, waiter: .promise(promise)))
+            handler.value.startCall(PendingCall(callID: callID, head: head, deadline: deadline, oneWay: false, waiter: waiter))
         } else {
             let handler = self.handler
             loop.execute {
                 handler.value.startCall(
-                    PendingCall(callID: callID, head: head, deadline: deadline, oneWay: false, waiter: .promise(promise)))
+                    PendingCall(callID: callID, head: head, deadline: deadline, oneWay: false, waiter: waiter))
             }
         }
         return promise.futureResult

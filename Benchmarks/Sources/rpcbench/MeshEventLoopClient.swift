@@ -54,7 +54,8 @@ final class MeshEventLoopClosedLoop {
     private func send(at sentAt: UInt64) {
         inFlight += 1
         let bound = NIOLoopBound(self, eventLoop: connection.eventLoop)
-        connection.makeCall(method: MeshEchoTarget.echo.path, payload: payload, options: CallOptions(timeout: .seconds(10)))
+        let options = CallOptions(timeout: .seconds(10))
+        connection.makeCall(method: MeshEchoTarget.echo.path, payload: payload, options: options)
             .whenComplete { result in bound.value.completed(result, sentAt: sentAt) }
     }
 
@@ -65,7 +66,8 @@ final class MeshEventLoopClosedLoop {
         case .success(let head) where head.status.code == .ok && Self.sameBytes(head.payload, payload):
             if window.counts(sentAt: sentAt, receivedAt: receivedAt) { samples.record(receivedAt - sentAt) }
         case .success(let head):
-            fail(BenchError(.badEcho, "reply with status \(head.status) and \(head.payload.count) B differs from the request"))
+            fail(BenchError(
+                .badEcho, "reply with status \(head.status) and \(head.payload.count) B differs from the request"))
         case .failure(let error):
             fail(BenchError(.connectionClosed, "call failed", cause: error))
         }
@@ -80,7 +82,9 @@ final class MeshEventLoopClosedLoop {
     /// memcmp, as the bare-NIO client's `ByteBuffer ==` (a generic `elementsEqual` costs more than the call).
     private static func sameBytes(_ a: ArraySlice<UInt8>, _ b: [UInt8]) -> Bool {
         guard a.count == b.count, !a.isEmpty else { return a.count == b.count }
-        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+        return a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }
     }
 
     private func fail(_ error: BenchError) {
