@@ -3,17 +3,22 @@ import MeshWire
 /// Names one RPC method, the message types it exchanges and whether it is a query or a command.
 /// The wire name is `service/method`.
 public struct MethodDescriptor<Request: WireMessage, Response: WireMessage>: Sendable, Hashable {
-    public var service: String
-    public var method: String
+    public var service: String { didSet { path = Self.path(service, method) } }
+    public var method: String { didSet { path = Self.path(service, method) } }
     /// Queries are retried freely; commands carry an idempotency key (see `MethodKind`).
     public var kind: MethodKind
+    /// `service/method`, as carried in `RequestHead.method`. Stored, so a call does not build the string again.
+    public private(set) var path: String
 
     public init(service: String, method: String, kind: MethodKind = .query) {
         precondition(!service.contains("/") && !method.contains("/"), "service and method names contain no '/'")
         self.service = service
         self.method = method
         self.kind = kind
+        self.path = Self.path(service, method)
     }
+
+    private static func path(_ service: String, _ method: String) -> String { service + "/" + method }
 
     /// A read-only method: safe to retry and hedge.
     public static func query(service: String, method: String) -> Self {
@@ -24,9 +29,6 @@ public struct MethodDescriptor<Request: WireMessage, Response: WireMessage>: Sen
     public static func command(service: String, method: String) -> Self {
         Self(service: service, method: method, kind: .command)
     }
-
-    /// `service/method`, as carried in `RequestHead.method`.
-    public var path: String { "\(service)/\(method)" }
 }
 
 /// An application message whose encoding is its bytes, unchanged (for opaque payloads and benchmarks).
