@@ -1,6 +1,6 @@
 import MeshCore
 
-/// Merging gossip into the member table, refutation, gossip rounds, push-pull and reaping.
+/// Merging gossip into the member table, refutation, gossip rounds, reconnecting and reaping.
 extension SWIMInstance {
     mutating func merge(
         _ updates: [MemberUpdate], from address: String, now: MeshInstant, fromPushPull: Bool,
@@ -177,35 +177,18 @@ extension SWIMInstance {
             guard let address = table[target]?.metadata.rpcAddress else { continue }
             let updates = takeGossip(for: target)
             guard !updates.isEmpty else { break }
-            out.append(.send(.gossip(updates), to: address))
+            out.append(.send(.gossip(updates), to: address, peer: target))
         }
     }
 
-    /// Anti-entropy: full state with one random live member and one random dead one (which is how
-    /// the halves of a healed partition find each other); while alone, with every seed.
-    mutating func pushPullRound(now: MeshInstant, into out: inout [SWIMDirective]) {
-        if reachable.isEmpty, !isLeaving {
-            nextPushPullAt = now + config.probeInterval * Int64(2)
-            let state = fullState()
-            for seed in seeds { out.append(.send(.pushPull(state: state, isReply: false), to: seed)) }
-        } else {
-            nextPushPullAt = now + config.pushPullPeriod(clusterSize: clusterSize)
-            if let peer = reachable.randomPick(1, excluding: [], using: &rng).first,
-                let address = table[peer]?.metadata.rpcAddress
-            {
-                out.append(.send(.pushPull(state: fullState(), isReply: false), to: address))
-            }
-        }
-    }
-
-    /// Pings one random dead member (not left ones); an ack leads to a push-pull (see `handleAck`).
+    /// Pings one random dead member (not left ones); an ack leads to a digest offer (see `handleAck`).
     mutating func reconnectRound(into out: inout [SWIMDirective]) {
         guard !isLeaving, !tombstones.isEmpty else { return }
         let dead = tombstones.filter { if case .dead = table[$0]?.status { true } else { false } }.sorted()
         guard let lost = dead.randomElement(using: &rng), let address = table[lost]?.metadata.rpcAddress else { return }
         sequence += 1
         reconnect = (sequence, lost)
-        out.append(.send(.ping(sequence: sequence, target: lost, gossip: []), to: address))
+        out.append(.send(.ping(sequence: sequence, target: lost, gossip: []), to: address, peer: lost))
     }
 
     mutating func reap(now: MeshInstant, into out: inout [SWIMDirective]) {

@@ -16,7 +16,7 @@ extension SWIMInstance {
                         let request = SWIMMessage.pingRequest(
                             sequence: current.sequence, target: current.target, targetAddress: address,
                             gossip: takeGossip(for: nil))
-                        out.append(.send(request, to: helperAddress))
+                        out.append(.send(request, to: helperAddress, peer: helper))
                     }
                 }
                 probe = current
@@ -58,7 +58,8 @@ extension SWIMInstance {
         probe = ProbeState(
             target: target, sequence: sequence, sentAt: now, timeoutAt: now + probeTimeout, periodEnd: now + period)
         nextProbeAt = now + period
-        out.append(.send(.ping(sequence: sequence, target: target, gossip: takeGossip(for: target)), to: address))
+        out.append(.send(.ping(sequence: sequence, target: target, gossip: takeGossip(for: target)), to: address,
+                         peer: target))
     }
 
     /// Puts a newly known member at a random place in the part of the round not yet probed.
@@ -80,7 +81,7 @@ extension SWIMInstance {
         if isNew {
             // Lifeguard: tell the suspect directly so it can refute at once.
             let notice = MemberUpdate(kind: .suspect, name: failed.target, incarnation: inc, source: myself.name)
-            out.append(.send(.gossip([notice]), to: state.metadata.rpcAddress))
+            out.append(.send(.gossip([notice]), to: state.metadata.rpcAddress, peer: failed.target))
         }
     }
 
@@ -90,7 +91,7 @@ extension SWIMInstance {
         } else if let pending = reconnect, pending.sequence == seq {
             // A member we hold dead answers: exchange state so both sides learn the truth.
             reconnect = nil
-            out.append(.send(.pushPull(state: fullState(), isReply: false), to: address))
+            out.append(.send(.syncOffer(digest: digest.buckets, gossip: []), to: address, peer: pending.name))
         } else if let current = probe, current.sequence == seq {
             let direct = table[current.target]?.metadata.rpcAddress == address
             if direct { sampleRoundTrip(now - current.sentAt) }
@@ -138,7 +139,8 @@ extension SWIMInstance {
                 suspicion.finalCheck = Suspicion.FinalCheck(sequence: sequence, deadline: now + probeTimeout)
                 suspicions[name] = suspicion
                 finalChecks[sequence] = name
-                out.append(.send(.ping(sequence: sequence, target: name, gossip: takeGossip(for: name)), to: address))
+                out.append(.send(.ping(sequence: sequence, target: name, gossip: takeGossip(for: name)), to: address,
+                                 peer: name))
             }
         }
     }

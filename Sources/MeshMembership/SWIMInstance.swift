@@ -14,7 +14,8 @@ public struct SWIMInstance: Sendable {
     /// Lifeguard local health score, 0 ..< maxLocalHealth; timeouts are scaled by `localHealth + 1`.
     public internal(set) var localHealth = 0
     public internal(set) var isLeaving = false
-    let seeds: [String]
+    /// Membership addresses of the seeds (never this node's own); see `updateSeeds`.
+    public internal(set) var seeds: [String]
 
     var table: [String: MemberState] = [:]
     var reachable = ReachableSet()
@@ -37,7 +38,8 @@ public struct SWIMInstance: Sendable {
 
     var nextProbeAt: MeshInstant
     var nextGossipAt: MeshInstant
-    var nextPushPullAt: MeshInstant
+    var nextAntiEntropyAt: MeshInstant
+    var nextSeedSyncAt: MeshInstant
     var nextReconnectAt: MeshInstant
     /// The outstanding reconnect ping to a dead member: its sequence and the member's name.
     var reconnect: (sequence: UInt64, name: String)?
@@ -59,7 +61,8 @@ public struct SWIMInstance: Sendable {
         self.rng = rng
         nextProbeAt = now + config.probeInterval
         nextGossipAt = now + config.gossipInterval
-        nextPushPullAt = now
+        nextAntiEntropyAt = now
+        nextSeedSyncAt = now + config.seedSyncInterval
         nextReconnectAt = now + config.reconnectInterval
         nextReapAt = now + config.probeInterval
         broadcasts.enqueue(.alive(myself, incarnation: incarnation))
@@ -89,7 +92,7 @@ public struct SWIMInstance: Sendable {
 
     /// The earliest time at which `tick` has work to do.
     public var nextDeadline: MeshInstant {
-        var t = min(nextGossipAt, nextPushPullAt, nextReapAt, nextReconnectAt)
+        var t = min(nextGossipAt, nextAntiEntropyAt, nextSeedSyncAt, nextReapAt, nextReconnectAt)
         if !isLeaving { t = min(t, nextProbeAt) }
         if let probe { t = min(t, probe.indirectSent ? probe.periodEnd : probe.timeoutAt) }
         for relay in relays.values { t = min(t, relay.deadline) }
@@ -109,7 +112,11 @@ public struct SWIMInstance: Sendable {
             nextGossipAt = now + config.gossipInterval
             gossipRound(into: &out)
         }
-        if now >= nextPushPullAt { pushPullRound(now: now, into: &out) }
+        if now >= nextAntiEntropyAt { antiEntropyRound(now: now, into: &out) }
+        if now >= nextSeedSyncAt {
+            nextSeedSyncAt = now + config.seedSyncInterval
+            seedSyncRound(into: &out)
+        }
         if now >= nextReconnectAt {
             nextReconnectAt = now + config.reconnectInterval
             reconnectRound(into: &out)
@@ -124,9 +131,12 @@ public struct SWIMInstance: Sendable {
     /// Handles one message that arrived from the membership address `address`.
     public mutating func receive(_ message: SWIMMessage, from address: String, now: MeshInstant) -> [SWIMDirective] {
         var out: [SWIMDirective] = []
-        let isPushPull: Bool
-        if case .pushPull = message { isPushPull = true } else { isPushPull = false }
-        merge(message.updates, from: address, now: now, fromPushPull: isPushPull, into: &out)
+        let isBulk: Bool
+        switch message {
+        case .pushPull, .syncBuckets, .syncEntries: isBulk = true
+        default: isBulk = false
+        }
+        merge(message.updates, from: address, now: now, fromPushPull: isBulk, into: &out)
         switch message {
         case .ping(let seq, let target, _):
             if target == myself.name {
@@ -141,13 +151,21 @@ public struct SWIMInstance: Sendable {
             sequence += 1
             relays[sequence] = Relay(requester: address, requesterSequence: seq, deadline: now + probeTimeout)
             let ping = SWIMMessage.ping(sequence: sequence, target: target, gossip: takeGossip(for: target))
-            out.append(.send(ping, to: targetAddress))
+            out.append(.send(ping, to: targetAddress, peer: target))
         case .nack(let seq):
             if probe?.sequence == seq { probe?.nacks += 1 }
-        case .gossip:
+        case .gossip, .syncEntries:
             break
         case .pushPull(_, let isReply):
-            if !isReply { out.append(.send(.pushPull(state: fullState(), isReply: true), to: address)) }
+            if !isReply {
+                let state = statements(inBuckets: .max, budget: syncBudget).entries
+                out.append(.send(.pushPull(state: state, isReply: true), to: address))
+            }
+        case .syncOffer(let digest, _):
+            answerOffer(digest, from: address, into: &out)
+        case .syncBuckets(let mask, _):
+            let entries = statements(inBuckets: mask, budget: syncBudget).entries
+            if !entries.isEmpty { out.append(.send(.syncEntries(entries), to: address)) }
         }
         return out
     }
@@ -162,7 +180,9 @@ public struct SWIMInstance: Sendable {
         broadcasts.enqueue(update)
         var out: [SWIMDirective] = []
         for target in reachable.randomPick(config.gossipFanout * 2, excluding: [], using: &rng) {
-            if let address = table[target]?.metadata.rpcAddress { out.append(.send(.gossip([update]), to: address)) }
+            if let address = table[target]?.metadata.rpcAddress {
+                out.append(.send(.gossip([update]), to: address, peer: target))
+            }
         }
         nextGossipAt = now
         return out
@@ -198,27 +218,6 @@ public struct SWIMInstance: Sendable {
         }
         let limit = config.retransmitLimit(clusterSize: clusterSize)
         return head + broadcasts.take(budget: config.maxPacketBytes - 64, limit: limit)
-    }
-
-    /// This node and every member it knows, as statements (push-pull state).
-    func fullState() -> [MemberUpdate] {
-        var state: [MemberUpdate] = [
-            isLeaving ? MemberUpdate(kind: .left, name: myself.name, incarnation: incarnation)
-                : .alive(myself, incarnation: incarnation)
-        ]
-        state.reserveCapacity(table.count + 1)
-        for name in table.keys.sorted() {
-            guard let member = table[name] else { continue }
-            switch member.status {
-            case .alive(let i): state.append(.alive(member.metadata, incarnation: i))
-            case .suspect(let i):
-                state.append(MemberUpdate(kind: .suspect, name: member.name, incarnation: i, source: myself.name))
-            case .dead(let i):
-                state.append(MemberUpdate(kind: .dead, name: member.name, incarnation: i, source: myself.name))
-            case .left(let i): state.append(MemberUpdate(kind: .left, name: member.name, incarnation: i))
-            }
-        }
-        return state
     }
 
     mutating func setStatus(_ name: String, _ status: MemberStatus, now: MeshInstant) {

@@ -167,6 +167,7 @@ public final class ClusterSimulator<Process: SimulatedProcess> {
             let size = Process.wireSize(of: message)
             traffic[id].messagesSent += 1
             traffic[id].bytesSent += size
+            traffic[id].largestSent = max(traffic[id].largestSent, size)
             guard let to = indexByAddress[address] else {
                 undeliverable += 1
                 continue
