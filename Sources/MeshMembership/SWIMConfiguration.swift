@@ -59,7 +59,8 @@ public struct SWIMConfiguration: Hashable, Sendable {
                   "gossip, anti-entropy, seed sync and reconnect intervals must be positive")
         try check(maxLocalHealth >= 1, "maxLocalHealth must be at least 1")
         try check((4_096...65_536).contains(maxMetadataBytes), "maxMetadataBytes must be within 4 KiB...64 KiB")
-        try check(maxPacketBytes >= 512, "maxPacketBytes must be at least 512")
+        try check(maxPacketBytes >= maxMetadataBytes + 1_024,
+                  "maxPacketBytes must leave 1 KiB beyond maxMetadataBytes (one alive statement and a digest)")
     }
 
     /// Lifeguard's (min, max) suspicion timeouts for a cluster of `n` members.

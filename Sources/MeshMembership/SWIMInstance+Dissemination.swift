@@ -129,6 +129,7 @@ extension SWIMInstance {
         let update = MemberUpdate(kind: .suspect, name: name, incarnation: inc, source: accuser)
         if case .suspect(let current) = state.status, current == inc {
             guard suspicions[name]?.confirm(by: accuser) == true else { return false }
+            if let deadline = suspicions[name]?.nextDeadline { noteSuspicionDeadline(deadline) }
             broadcasts.enqueue(update)
             return true
         }
@@ -137,6 +138,7 @@ extension SWIMInstance {
         suspicions[name] = Suspicion(
             incarnation: inc, start: now, accuser: accuser,
             timeouts: config.suspicionTimeouts(clusterSize: clusterSize), required: k)
+        if let deadline = suspicions[name]?.nextDeadline { noteSuspicionDeadline(deadline) }
         broadcasts.enqueue(update)
         out.append(.event(.suspected(name: name, incarnation: inc, by: accuser)))
         if accuser != myself.name, probe?.target != name {

@@ -117,17 +117,20 @@ extension SWIMInstance {
 
     mutating func expireRelays(now: MeshInstant, into out: inout [SWIMDirective]) {
         guard !relays.isEmpty else { return }
-        for seq in relays.keys.sorted() {
-            guard let relay = relays[seq], relay.deadline <= now else { continue }
+        for seq in relays.compactMap({ $0.value.deadline <= now ? $0.key : nil }).sorted() {
+            guard let relay = relays[seq] else { continue }
             relays[seq] = nil
             out.append(.send(.nack(sequence: relay.requesterSequence), to: relay.requester))
         }
     }
 
     mutating func expireSuspicions(now: MeshInstant, into out: inout [SWIMDirective]) {
-        guard !suspicions.isEmpty else { return }
-        for name in suspicions.keys.sorted() {
-            guard var suspicion = suspicions[name], suspicion.nextDeadline <= now else { continue }
+        guard let wakeup = suspicionWakeup, wakeup <= now else { return }
+        defer { suspicionWakeup = suspicions.values.lazy.map(\.nextDeadline).min() }
+        // Only the due ones are sorted (for a deterministic order), not every running suspicion.
+        let due = suspicions.compactMap { $0.value.nextDeadline <= now ? $0.key : nil }
+        for name in due.sorted() {
+            guard var suspicion = suspicions[name] else { continue }
             if let check = suspicion.finalCheck {
                 finalChecks[check.sequence] = nil
                 let update = MemberUpdate(

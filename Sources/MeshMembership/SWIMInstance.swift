@@ -21,6 +21,9 @@ public struct SWIMInstance: Sendable {
     var reachable = ReachableSet()
     var tombstones: Set<String> = []
     var suspicions: [String: Suspicion] = [:]
+    /// No suspicion needs attention before this (a lower bound, exact after `expireSuspicions`), so
+    /// `nextDeadline` need not scan every running suspicion.
+    var suspicionWakeup: MeshInstant?
     var broadcasts = BroadcastQueue()
     var rng: SeededRandom
 
@@ -96,7 +99,7 @@ public struct SWIMInstance: Sendable {
         if !isLeaving { t = min(t, nextProbeAt) }
         if let probe { t = min(t, probe.indirectSent ? probe.periodEnd : probe.timeoutAt) }
         for relay in relays.values { t = min(t, relay.deadline) }
-        for suspicion in suspicions.values { t = min(t, suspicion.nextDeadline) }
+        if let wakeup = suspicionWakeup { t = min(t, wakeup) }
         return t
     }
 
@@ -203,6 +206,11 @@ public struct SWIMInstance: Sendable {
         let scaled = config.probeInterval * Int64(localHealth + 1)
         guard let rtt = roundTripEstimate else { return max(scaled, probeTimeout * Int64(2)) }
         return max(scaled, probeTimeout + rtt * Int64(3))
+    }
+
+    /// Records that a suspicion needs attention at `deadline` (keeps `suspicionWakeup` a lower bound).
+    mutating func noteSuspicionDeadline(_ deadline: MeshInstant) {
+        suspicionWakeup = min(suspicionWakeup ?? deadline, deadline)
     }
 
     mutating func adjustLocalHealth(_ delta: Int) {
