@@ -20,6 +20,13 @@ extension SWIMInstance {
     ) -> Bool {
         if update.name == myself.name { return applyAboutMyself(update, from: address, now: now, into: &out) }
         let accuser = update.source.isEmpty ? address : update.source
+        if update.kind != .alive, !fromPushPull, let state = table[update.name], state.status.isReachable,
+            update.incarnation < state.status.incarnation
+        {
+            // A stale accusation: tell its sender the newer truth. A node that heard the accusation after the
+            // refutation had spread would otherwise keep it until its suspicion ran out (anti-entropy is slower).
+            out.append(.send(.gossip([statement(for: state)]), to: address))
+        }
         switch update.kind {
         case .alive:
             // First sight of a third party in bulk state is not news worth gossiping: the sender

@@ -174,14 +174,15 @@ struct ClusterSimulationTests {
         }
     }
 
-    @Test("full scoreboard for N = 10, 100, 1000 (MESH_SIM_FULL=1, MESH_SIM_SIZES=10,100,1000)",
+    @Test("full scoreboard for N = 10, 100, 1000 (MESH_SIM_FULL=1, MESH_SIM_SIZES=10,100,1000, MESH_SIM_SEED=0)",
           .enabled(if: ProcessInfo.processInfo.environment["MESH_SIM_FULL"] != nil))
     func fullScoreboard() throws {
         var reports: [SimulationReport] = []
         let sizes = (ProcessInfo.processInfo.environment["MESH_SIM_SIZES"] ?? "10,100,1000")
             .split(separator: ",").compactMap { Int($0) }
         for size in sizes {
-            let report = try runScoreboard(size: size, seed: UInt64(size), stress: .milliseconds(30_000),
+            let offset = UInt64(ProcessInfo.processInfo.environment["MESH_SIM_SEED"] ?? "0") ?? 0
+            let report = try runScoreboard(size: size, seed: UInt64(size) + offset, stress: .milliseconds(30_000),
                                            healAfterReaping: true)
             reports.append(report)
             print(formatTable([report]))

@@ -149,6 +149,23 @@ struct SWIMProbeTests {
         #expect(a.incarnation == 1)
     }
 
+    @Test("a stale accusation about a third party is answered with the newer statement, not applied")
+    func staleThirdPartyAccusationCorrected() throws {
+        var a = try makeInstance("a")
+        a.learn(["b"])
+        _ = a.receive(.gossip([.alive(meta("b"), incarnation: 2)]), from: "b:7946", now: ms(100))
+        let out = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 1, source: "c")]),
+                            from: "c:7946", now: ms(200))
+        #expect(out.events.isEmpty)
+        #expect(out.sends.map(\.to) == ["c:7946"])
+        #expect(out.sends.first?.message == .gossip([.alive(meta("b"), incarnation: 2)]))
+        #expect(a.member(named: "b")?.status == .alive(incarnation: 2))
+        // In bulk state (anti-entropy) the exchange itself converges: no extra answer.
+        let bulk = a.receive(.syncEntries([MemberUpdate(kind: .dead, name: "b", incarnation: 1, source: "c")]),
+                             from: "c:7946", now: ms(300))
+        #expect(bulk.sends.isEmpty && bulk.events.isEmpty)
+    }
+
     @Test("a ping to a suspect carries the suspicion (buddy system)")
     func buddy() throws {
         var a = try makeInstance("a")

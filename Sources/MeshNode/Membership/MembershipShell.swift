@@ -216,6 +216,11 @@ public final class MembershipShell: Sendable {
             try await DeadlineRace.run(until: deadline, clock: clock, "membership send to \(address)") {
                 () async throws(RPCError) -> Void in
                 let connection = try await transport.connection(to: address, peerName: outgoing.peer, deadline: deadline)
+                // A new dial checks the name in the handshake; a reused connection to the address is checked here.
+                if let peer = outgoing.peer, connection.peer.name != peer {
+                    throw RPCError(.unauthenticated,
+                                   "peerNameMismatch: \(address) is '\(connection.peer.name)', expected '\(peer)'")
+                }
                 try await connection.send(MembershipMethods.message, outgoing.message, options: options)
             }
             metrics.sent.increment()
