@@ -13,6 +13,8 @@ struct SWIMProbeTests {
         let out = a.tick(now: ms(1_000))
         let ping = try #require(out.pings.first)
         #expect(ping.target == "b" && ping.to == "b:7946")
+        // The directive names the member expected at the address, for the transport's certificate check.
+        #expect(out.contains { if case .send(.ping, "b:7946", "b") = $0 { true } else { false } })
         let reply = a.receive(.ack(sequence: ping.sequence, gossip: []), from: "b:7946", now: ms(1_004))
         #expect(reply.sends.isEmpty && reply.events.isEmpty)
         #expect(a.tick(now: ms(1_600)).pingRequests.isEmpty)
