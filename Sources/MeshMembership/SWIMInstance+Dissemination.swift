@@ -136,7 +136,7 @@ extension SWIMInstance {
         let update = MemberUpdate(kind: .suspect, name: name, incarnation: inc, source: accuser)
         if case .suspect(let current) = state.status, current == inc {
             guard suspicions[name]?.confirm(by: accuser) == true else { return false }
-            if let deadline = suspicions[name]?.nextDeadline { noteSuspicionDeadline(deadline) }
+            scheduleSuspicion(name)
             broadcasts.enqueue(update)
             return true
         }
@@ -145,7 +145,7 @@ extension SWIMInstance {
         suspicions[name] = Suspicion(
             incarnation: inc, start: now, accuser: accuser,
             timeouts: config.suspicionTimeouts(clusterSize: clusterSize), required: k)
-        if let deadline = suspicions[name]?.nextDeadline { noteSuspicionDeadline(deadline) }
+        scheduleSuspicion(name)
         broadcasts.enqueue(update)
         out.append(.event(.suspected(name: name, incarnation: inc, by: accuser)))
         if accuser != myself.name, probe?.target != name {
@@ -192,24 +192,29 @@ extension SWIMInstance {
 
     /// Pings one random dead member (not left ones); an ack leads to a digest offer (see `handleAck`).
     mutating func reconnectRound(into out: inout [SWIMDirective]) {
-        guard !isLeaving, !tombstones.isEmpty else { return }
-        let dead = tombstones.filter { if case .dead = table[$0]?.status { true } else { false } }.sorted()
-        guard let lost = dead.randomElement(using: &rng), let address = table[lost]?.metadata.rpcAddress else { return }
+        guard !isLeaving, let lost = deadMembers.randomPick(1, excluding: [], using: &rng).first,
+            let address = table[lost]?.metadata.rpcAddress
+        else { return }
         sequence += 1
         reconnect = (sequence, lost)
         out.append(.send(.ping(sequence: sequence, target: lost, gossip: []), to: address, peer: lost))
     }
 
+    /// Removes tombstones older than `deadRetention`, oldest first (a member revived or declared again
+    /// since its entry was queued has a newer entry, so the old one is skipped).
     mutating func reap(now: MeshInstant, into out: inout [SWIMDirective]) {
-        guard !tombstones.isEmpty else { return }
-        let expired = tombstones.filter { name in
-            guard let state = table[name] else { return true }
-            return now - state.statusChangedAt >= config.deadRetention
-        }
-        for name in expired.sorted() {
-            tombstones.remove(name)
+        while tombstonesReaped < tombstones.count {
+            let (name, since) = tombstones[tombstonesReaped]
+            guard now - since >= config.deadRetention else { break }
+            tombstonesReaped += 1
+            guard let state = table[name], !state.status.isReachable, state.statusChangedAt == since else { continue }
             table[name] = nil
+            deadMembers.remove(name)
             out.append(.event(.reaped(name: name)))
+        }
+        if tombstonesReaped > 256, tombstonesReaped * 2 > tombstones.count {
+            tombstones.removeFirst(tombstonesReaped)
+            tombstonesReaped = 0
         }
     }
 }

@@ -125,12 +125,9 @@ extension SWIMInstance {
     }
 
     mutating func expireSuspicions(now: MeshInstant, into out: inout [SWIMDirective]) {
-        guard let wakeup = suspicionWakeup, wakeup <= now else { return }
-        defer { suspicionWakeup = suspicions.values.lazy.map(\.nextDeadline).min() }
-        // Only the due ones are sorted (for a deterministic order), not every running suspicion.
-        let due = suspicions.compactMap { $0.value.nextDeadline <= now ? $0.key : nil }
-        for name in due.sorted() {
-            guard var suspicion = suspicions[name] else { continue }
+        while let (name, deadline) = suspicionDeadlines.popDue(now: now) {
+            guard scheduledSuspicions[name] == deadline, var suspicion = suspicions[name] else { continue }
+            scheduledSuspicions[name] = nil
             if let check = suspicion.finalCheck {
                 finalChecks[check.sequence] = nil
                 let update = MemberUpdate(
@@ -142,6 +139,7 @@ extension SWIMInstance {
                 suspicion.finalCheck = Suspicion.FinalCheck(sequence: sequence, deadline: now + probeTimeout)
                 suspicions[name] = suspicion
                 finalChecks[sequence] = name
+                scheduleSuspicion(name)
                 out.append(.send(.ping(sequence: sequence, target: name, gossip: takeGossip(for: name)), to: address,
                                  peer: name))
             }

@@ -19,11 +19,16 @@ public struct SWIMInstance: Sendable {
 
     var table: [String: MemberState] = [:]
     var reachable = ReachableSet()
-    var tombstones: Set<String> = []
+    /// Dead (not left) members, for the reconnect round's random pick.
+    var deadMembers = ReachableSet()
+    /// Dead and left members in the order they became so, with that time: reaping takes from the front.
+    var tombstones: [(name: String, since: MeshInstant)] = []
+    var tombstonesReaped = 0
     var suspicions: [String: Suspicion] = [:]
-    /// No suspicion needs attention before this (a lower bound, exact after `expireSuspicions`), so
-    /// `nextDeadline` need not scan every running suspicion.
-    var suspicionWakeup: MeshInstant?
+    /// When each suspicion next needs attention, as scheduled in `suspicionDeadlines` (entries whose
+    /// deadline differs from this are stale and skipped).
+    var scheduledSuspicions: [String: MeshInstant] = [:]
+    var suspicionDeadlines = DeadlineQueue()
     var broadcasts = BroadcastQueue()
     var rng: SeededRandom
 
@@ -99,7 +104,7 @@ public struct SWIMInstance: Sendable {
         if !isLeaving { t = min(t, nextProbeAt) }
         if let probe { t = min(t, probe.indirectSent ? probe.periodEnd : probe.timeoutAt) }
         for relay in relays.values { t = min(t, relay.deadline) }
-        if let wakeup = suspicionWakeup { t = min(t, wakeup) }
+        if let earliest = suspicionDeadlines.earliest { t = min(t, earliest) }
         return t
     }
 
@@ -208,9 +213,11 @@ public struct SWIMInstance: Sendable {
         return max(scaled, probeTimeout + rtt * Int64(3))
     }
 
-    /// Records that a suspicion needs attention at `deadline` (keeps `suspicionWakeup` a lower bound).
-    mutating func noteSuspicionDeadline(_ deadline: MeshInstant) {
-        suspicionWakeup = min(suspicionWakeup ?? deadline, deadline)
+    /// Schedules the suspicion of `name` at its current `nextDeadline` (after it started or its deadline moved).
+    mutating func scheduleSuspicion(_ name: String) {
+        guard let deadline = suspicions[name]?.nextDeadline, scheduledSuspicions[name] != deadline else { return }
+        scheduledSuspicions[name] = deadline
+        suspicionDeadlines.push(name, at: deadline)
     }
 
     mutating func adjustLocalHealth(_ delta: Int) {
@@ -236,13 +243,18 @@ public struct SWIMInstance: Sendable {
         table[name] = state
         if status.isReachable {
             reachable.insert(name)
-            tombstones.remove(name)
+            deadMembers.remove(name)
         } else {
             reachable.remove(name)
-            tombstones.insert(name)
+            if case .dead = status { deadMembers.insert(name) } else { deadMembers.remove(name) }
+            tombstones.append((name, now))
             suspicions[name] = nil
+            scheduledSuspicions[name] = nil
         }
-        if case .alive = status { suspicions[name] = nil }
+        if case .alive = status {
+            suspicions[name] = nil
+            scheduledSuspicions[name] = nil
+        }
     }
 }
 
