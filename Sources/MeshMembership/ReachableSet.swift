@@ -1,6 +1,6 @@
 import MeshCore
 
-/// Names of alive or suspect members with O(1) insert, remove and uniform random pick.
+/// Member names with O(1) insert, remove and uniform random pick (the reachable members; the dead ones).
 struct ReachableSet: Sendable {
     private(set) var names: [String] = []
     private var index: [String: Int] = [:]

@@ -24,8 +24,12 @@ public struct SWIMConfiguration: Hashable, Sendable {
     public var gossipFanout = 3
     /// When news arrives, the next gossip round is pulled in to at most this delay (nil: never).
     public var eagerGossipDelay: MeshDuration? = .milliseconds(20)
-    /// Full-state exchange with one random live member, every `pushPullPeriod(clusterSize:)`.
-    public var pushPullInterval: MeshDuration = .milliseconds(10_000)
+    /// Digest anti-entropy with one random live member every interval (a root-only offer: about 20 bytes
+    /// while the views agree, so the interval need not grow with N).
+    public var antiEntropyInterval: MeshDuration = .milliseconds(10_000)
+    /// Every interval a node offers its digest to one random seed address, so halves of a cluster that have
+    /// forgotten each other (partition longer than `deadRetention`) find each other again.
+    public var seedSyncInterval: MeshDuration = .milliseconds(10_000)
     /// How often a node pings one random dead member; an answer triggers a push-pull with it, which
     /// is how the halves of a healed partition find each other.
     public var reconnectInterval: MeshDuration = .milliseconds(2_000)
@@ -50,11 +54,13 @@ public struct SWIMConfiguration: Hashable, Sendable {
         try check(indirectProbes >= 0 && gossipFanout >= 1, "indirectProbes ≥ 0 and gossipFanout ≥ 1")
         try check(suspicionAlpha > 0 && suspicionBeta >= 1, "suspicionAlpha > 0 and suspicionBeta ≥ 1")
         try check(suspicionConfirmations >= 0 && retransmitMult >= 1, "confirmations ≥ 0, retransmitMult ≥ 1")
-        try check(gossipInterval > .zero && pushPullInterval > .zero && reconnectInterval > .zero,
-                  "gossip, push-pull and reconnect intervals must be positive")
+        try check(gossipInterval > .zero && antiEntropyInterval > .zero && reconnectInterval > .zero
+                    && seedSyncInterval > .zero,
+                  "gossip, anti-entropy, seed sync and reconnect intervals must be positive")
         try check(maxLocalHealth >= 1, "maxLocalHealth must be at least 1")
         try check((4_096...65_536).contains(maxMetadataBytes), "maxMetadataBytes must be within 4 KiB...64 KiB")
-        try check(maxPacketBytes >= 512, "maxPacketBytes must be at least 512")
+        try check(maxPacketBytes >= maxMetadataBytes + 1_024,
+                  "maxPacketBytes must leave 1 KiB beyond maxMetadataBytes (one alive statement and a digest)")
     }
 
     /// Lifeguard's (min, max) suspicion timeouts for a cluster of `n` members.
@@ -62,13 +68,6 @@ public struct SWIMConfiguration: Hashable, Sendable {
         let scaled = probeInterval * (suspicionAlpha * Swift.max(1.0, log10(Double(Swift.max(1, n)))))
         let low = Swift.max(suspicionMinimum, scaled)
         return (low, low * suspicionBeta)
-    }
-
-    /// The push-pull period: `pushPullInterval`, scaled above 32 members by
-    /// `ceil(log2 N − log2 32) + 1` as memberlist does, so anti-entropy bytes grow only as N / log N.
-    public func pushPullPeriod(clusterSize n: Int) -> MeshDuration {
-        guard n > 32 else { return pushPullInterval }
-        return pushPullInterval * Int64(ceil(log2(Double(n)) - 5) + 1)
     }
 
     /// How many times each update is sent before it leaves the queue.

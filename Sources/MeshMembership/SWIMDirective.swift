@@ -3,8 +3,9 @@ import MeshCore
 /// What the shell must do after feeding the instance an input. Directives are returned in the
 /// order they must be carried out.
 public enum SWIMDirective: Hashable, Sendable {
-    /// Send one message to a membership address (`host:port`).
-    case send(SWIMMessage, to: String)
+    /// Send one message to a membership address (`host:port`). `peer` is the member expected at that
+    /// address, when known: the shell makes the transport check the peer's certificate carries it.
+    case send(SWIMMessage, to: String, peer: String? = nil)
     /// Publish a membership change to subscribers.
     case event(MembershipEvent)
 }

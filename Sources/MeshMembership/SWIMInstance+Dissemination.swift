@@ -1,6 +1,6 @@
 import MeshCore
 
-/// Merging gossip into the member table, refutation, gossip rounds, push-pull and reaping.
+/// Merging gossip into the member table, refutation, gossip rounds, reconnecting and reaping.
 extension SWIMInstance {
     mutating func merge(
         _ updates: [MemberUpdate], from address: String, now: MeshInstant, fromPushPull: Bool,
@@ -20,6 +20,13 @@ extension SWIMInstance {
     ) -> Bool {
         if update.name == myself.name { return applyAboutMyself(update, from: address, now: now, into: &out) }
         let accuser = update.source.isEmpty ? address : update.source
+        if update.kind != .alive, !fromPushPull, let state = table[update.name], state.status.isReachable,
+            update.incarnation < state.status.incarnation
+        {
+            // A stale accusation: tell its sender the newer truth. A node that heard the accusation after the
+            // refutation had spread would otherwise keep it until its suspicion ran out (anti-entropy is slower).
+            out.append(.send(.gossip([statement(for: state)]), to: address))
+        }
         switch update.kind {
         case .alive:
             // First sight of a third party in bulk state is not news worth gossiping: the sender
@@ -129,6 +136,7 @@ extension SWIMInstance {
         let update = MemberUpdate(kind: .suspect, name: name, incarnation: inc, source: accuser)
         if case .suspect(let current) = state.status, current == inc {
             guard suspicions[name]?.confirm(by: accuser) == true else { return false }
+            scheduleSuspicion(name)
             broadcasts.enqueue(update)
             return true
         }
@@ -137,6 +145,7 @@ extension SWIMInstance {
         suspicions[name] = Suspicion(
             incarnation: inc, start: now, accuser: accuser,
             timeouts: config.suspicionTimeouts(clusterSize: clusterSize), required: k)
+        scheduleSuspicion(name)
         broadcasts.enqueue(update)
         out.append(.event(.suspected(name: name, incarnation: inc, by: accuser)))
         if accuser != myself.name, probe?.target != name {
@@ -177,47 +186,35 @@ extension SWIMInstance {
             guard let address = table[target]?.metadata.rpcAddress else { continue }
             let updates = takeGossip(for: target)
             guard !updates.isEmpty else { break }
-            out.append(.send(.gossip(updates), to: address))
+            out.append(.send(.gossip(updates), to: address, peer: target))
         }
     }
 
-    /// Anti-entropy: full state with one random live member and one random dead one (which is how
-    /// the halves of a healed partition find each other); while alone, with every seed.
-    mutating func pushPullRound(now: MeshInstant, into out: inout [SWIMDirective]) {
-        if reachable.isEmpty, !isLeaving {
-            nextPushPullAt = now + config.probeInterval * Int64(2)
-            let state = fullState()
-            for seed in seeds { out.append(.send(.pushPull(state: state, isReply: false), to: seed)) }
-        } else {
-            nextPushPullAt = now + config.pushPullPeriod(clusterSize: clusterSize)
-            if let peer = reachable.randomPick(1, excluding: [], using: &rng).first,
-                let address = table[peer]?.metadata.rpcAddress
-            {
-                out.append(.send(.pushPull(state: fullState(), isReply: false), to: address))
-            }
-        }
-    }
-
-    /// Pings one random dead member (not left ones); an ack leads to a push-pull (see `handleAck`).
+    /// Pings one random dead member (not left ones); an ack leads to a digest offer (see `handleAck`).
     mutating func reconnectRound(into out: inout [SWIMDirective]) {
-        guard !isLeaving, !tombstones.isEmpty else { return }
-        let dead = tombstones.filter { if case .dead = table[$0]?.status { true } else { false } }.sorted()
-        guard let lost = dead.randomElement(using: &rng), let address = table[lost]?.metadata.rpcAddress else { return }
+        guard !isLeaving, let lost = deadMembers.randomPick(1, excluding: [], using: &rng).first,
+            let address = table[lost]?.metadata.rpcAddress
+        else { return }
         sequence += 1
         reconnect = (sequence, lost)
-        out.append(.send(.ping(sequence: sequence, target: lost, gossip: []), to: address))
+        out.append(.send(.ping(sequence: sequence, target: lost, gossip: []), to: address, peer: lost))
     }
 
+    /// Removes tombstones older than `deadRetention`, oldest first (a member revived or declared again
+    /// since its entry was queued has a newer entry, so the old one is skipped).
     mutating func reap(now: MeshInstant, into out: inout [SWIMDirective]) {
-        guard !tombstones.isEmpty else { return }
-        let expired = tombstones.filter { name in
-            guard let state = table[name] else { return true }
-            return now - state.statusChangedAt >= config.deadRetention
-        }
-        for name in expired.sorted() {
-            tombstones.remove(name)
+        while tombstonesReaped < tombstones.count {
+            let (name, since) = tombstones[tombstonesReaped]
+            guard now - since >= config.deadRetention else { break }
+            tombstonesReaped += 1
+            guard let state = table[name], !state.status.isReachable, state.statusChangedAt == since else { continue }
             table[name] = nil
+            deadMembers.remove(name)
             out.append(.event(.reaped(name: name)))
+        }
+        if tombstonesReaped > 256, tombstonesReaped * 2 > tombstones.count {
+            tombstones.removeFirst(tombstonesReaped)
+            tombstonesReaped = 0
         }
     }
 }

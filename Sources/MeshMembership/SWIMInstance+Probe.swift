@@ -16,7 +16,7 @@ extension SWIMInstance {
                         let request = SWIMMessage.pingRequest(
                             sequence: current.sequence, target: current.target, targetAddress: address,
                             gossip: takeGossip(for: nil))
-                        out.append(.send(request, to: helperAddress))
+                        out.append(.send(request, to: helperAddress, peer: helper))
                     }
                 }
                 probe = current
@@ -58,7 +58,8 @@ extension SWIMInstance {
         probe = ProbeState(
             target: target, sequence: sequence, sentAt: now, timeoutAt: now + probeTimeout, periodEnd: now + period)
         nextProbeAt = now + period
-        out.append(.send(.ping(sequence: sequence, target: target, gossip: takeGossip(for: target)), to: address))
+        out.append(.send(.ping(sequence: sequence, target: target, gossip: takeGossip(for: target)), to: address,
+                         peer: target))
     }
 
     /// Puts a newly known member at a random place in the part of the round not yet probed.
@@ -80,7 +81,7 @@ extension SWIMInstance {
         if isNew {
             // Lifeguard: tell the suspect directly so it can refute at once.
             let notice = MemberUpdate(kind: .suspect, name: failed.target, incarnation: inc, source: myself.name)
-            out.append(.send(.gossip([notice]), to: state.metadata.rpcAddress))
+            out.append(.send(.gossip([notice]), to: state.metadata.rpcAddress, peer: failed.target))
         }
     }
 
@@ -90,7 +91,7 @@ extension SWIMInstance {
         } else if let pending = reconnect, pending.sequence == seq {
             // A member we hold dead answers: exchange state so both sides learn the truth.
             reconnect = nil
-            out.append(.send(.pushPull(state: fullState(), isReply: false), to: address))
+            out.append(.send(.syncOffer(digest: digest.buckets, gossip: []), to: address, peer: pending.name))
         } else if let current = probe, current.sequence == seq {
             let direct = table[current.target]?.metadata.rpcAddress == address
             if direct { sampleRoundTrip(now - current.sentAt) }
@@ -116,17 +117,17 @@ extension SWIMInstance {
 
     mutating func expireRelays(now: MeshInstant, into out: inout [SWIMDirective]) {
         guard !relays.isEmpty else { return }
-        for seq in relays.keys.sorted() {
-            guard let relay = relays[seq], relay.deadline <= now else { continue }
+        for seq in relays.compactMap({ $0.value.deadline <= now ? $0.key : nil }).sorted() {
+            guard let relay = relays[seq] else { continue }
             relays[seq] = nil
             out.append(.send(.nack(sequence: relay.requesterSequence), to: relay.requester))
         }
     }
 
     mutating func expireSuspicions(now: MeshInstant, into out: inout [SWIMDirective]) {
-        guard !suspicions.isEmpty else { return }
-        for name in suspicions.keys.sorted() {
-            guard var suspicion = suspicions[name], suspicion.nextDeadline <= now else { continue }
+        while let (name, deadline) = suspicionDeadlines.popDue(now: now) {
+            guard scheduledSuspicions[name] == deadline, var suspicion = suspicions[name] else { continue }
+            scheduledSuspicions[name] = nil
             if let check = suspicion.finalCheck {
                 finalChecks[check.sequence] = nil
                 let update = MemberUpdate(
@@ -138,7 +139,9 @@ extension SWIMInstance {
                 suspicion.finalCheck = Suspicion.FinalCheck(sequence: sequence, deadline: now + probeTimeout)
                 suspicions[name] = suspicion
                 finalChecks[sequence] = name
-                out.append(.send(.ping(sequence: sequence, target: name, gossip: takeGossip(for: name)), to: address))
+                scheduleSuspicion(name)
+                out.append(.send(.ping(sequence: sequence, target: name, gossip: takeGossip(for: name)), to: address,
+                                 peer: name))
             }
         }
     }

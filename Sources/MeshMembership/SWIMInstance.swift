@@ -14,12 +14,21 @@ public struct SWIMInstance: Sendable {
     /// Lifeguard local health score, 0 ..< maxLocalHealth; timeouts are scaled by `localHealth + 1`.
     public internal(set) var localHealth = 0
     public internal(set) var isLeaving = false
-    let seeds: [String]
+    /// Membership addresses of the seeds (never this node's own); see `updateSeeds`.
+    public internal(set) var seeds: [String]
 
     var table: [String: MemberState] = [:]
     var reachable = ReachableSet()
-    var tombstones: Set<String> = []
+    /// Dead (not left) members, for the reconnect round's random pick.
+    var deadMembers = ReachableSet()
+    /// Dead and left members in the order they became so, with that time: reaping takes from the front.
+    var tombstones: [(name: String, since: MeshInstant)] = []
+    var tombstonesReaped = 0
     var suspicions: [String: Suspicion] = [:]
+    /// When each suspicion next needs attention, as scheduled in `suspicionDeadlines` (entries whose
+    /// deadline differs from this are stale and skipped).
+    var scheduledSuspicions: [String: MeshInstant] = [:]
+    var suspicionDeadlines = DeadlineQueue()
     var broadcasts = BroadcastQueue()
     var rng: SeededRandom
 
@@ -37,7 +46,8 @@ public struct SWIMInstance: Sendable {
 
     var nextProbeAt: MeshInstant
     var nextGossipAt: MeshInstant
-    var nextPushPullAt: MeshInstant
+    var nextAntiEntropyAt: MeshInstant
+    var nextSeedSyncAt: MeshInstant
     var nextReconnectAt: MeshInstant
     /// The outstanding reconnect ping to a dead member: its sequence and the member's name.
     var reconnect: (sequence: UInt64, name: String)?
@@ -59,7 +69,8 @@ public struct SWIMInstance: Sendable {
         self.rng = rng
         nextProbeAt = now + config.probeInterval
         nextGossipAt = now + config.gossipInterval
-        nextPushPullAt = now
+        nextAntiEntropyAt = now
+        nextSeedSyncAt = now + config.seedSyncInterval
         nextReconnectAt = now + config.reconnectInterval
         nextReapAt = now + config.probeInterval
         broadcasts.enqueue(.alive(myself, incarnation: incarnation))
@@ -89,11 +100,11 @@ public struct SWIMInstance: Sendable {
 
     /// The earliest time at which `tick` has work to do.
     public var nextDeadline: MeshInstant {
-        var t = min(nextGossipAt, nextPushPullAt, nextReapAt, nextReconnectAt)
+        var t = min(nextGossipAt, nextAntiEntropyAt, nextSeedSyncAt, nextReapAt, nextReconnectAt)
         if !isLeaving { t = min(t, nextProbeAt) }
         if let probe { t = min(t, probe.indirectSent ? probe.periodEnd : probe.timeoutAt) }
         for relay in relays.values { t = min(t, relay.deadline) }
-        for suspicion in suspicions.values { t = min(t, suspicion.nextDeadline) }
+        if let earliest = suspicionDeadlines.earliest { t = min(t, earliest) }
         return t
     }
 
@@ -109,7 +120,11 @@ public struct SWIMInstance: Sendable {
             nextGossipAt = now + config.gossipInterval
             gossipRound(into: &out)
         }
-        if now >= nextPushPullAt { pushPullRound(now: now, into: &out) }
+        if now >= nextAntiEntropyAt { antiEntropyRound(now: now, into: &out) }
+        if now >= nextSeedSyncAt {
+            nextSeedSyncAt = now + config.seedSyncInterval
+            seedSyncRound(into: &out)
+        }
         if now >= nextReconnectAt {
             nextReconnectAt = now + config.reconnectInterval
             reconnectRound(into: &out)
@@ -124,9 +139,12 @@ public struct SWIMInstance: Sendable {
     /// Handles one message that arrived from the membership address `address`.
     public mutating func receive(_ message: SWIMMessage, from address: String, now: MeshInstant) -> [SWIMDirective] {
         var out: [SWIMDirective] = []
-        let isPushPull: Bool
-        if case .pushPull = message { isPushPull = true } else { isPushPull = false }
-        merge(message.updates, from: address, now: now, fromPushPull: isPushPull, into: &out)
+        let isBulk: Bool
+        switch message {
+        case .pushPull, .syncBuckets, .syncEntries: isBulk = true
+        default: isBulk = false
+        }
+        merge(message.updates, from: address, now: now, fromPushPull: isBulk, into: &out)
         switch message {
         case .ping(let seq, let target, _):
             if target == myself.name {
@@ -141,13 +159,21 @@ public struct SWIMInstance: Sendable {
             sequence += 1
             relays[sequence] = Relay(requester: address, requesterSequence: seq, deadline: now + probeTimeout)
             let ping = SWIMMessage.ping(sequence: sequence, target: target, gossip: takeGossip(for: target))
-            out.append(.send(ping, to: targetAddress))
+            out.append(.send(ping, to: targetAddress, peer: target))
         case .nack(let seq):
             if probe?.sequence == seq { probe?.nacks += 1 }
-        case .gossip:
+        case .gossip, .syncEntries:
             break
         case .pushPull(_, let isReply):
-            if !isReply { out.append(.send(.pushPull(state: fullState(), isReply: true), to: address)) }
+            if !isReply {
+                let state = statements(inBuckets: .max, budget: syncBudget).entries
+                out.append(.send(.pushPull(state: state, isReply: true), to: address))
+            }
+        case .syncOffer(let digest, _):
+            answerOffer(digest, from: address, into: &out)
+        case .syncBuckets(let mask, _):
+            let entries = statements(inBuckets: mask, budget: syncBudget).entries
+            if !entries.isEmpty { out.append(.send(.syncEntries(entries), to: address)) }
         }
         return out
     }
@@ -162,7 +188,9 @@ public struct SWIMInstance: Sendable {
         broadcasts.enqueue(update)
         var out: [SWIMDirective] = []
         for target in reachable.randomPick(config.gossipFanout * 2, excluding: [], using: &rng) {
-            if let address = table[target]?.metadata.rpcAddress { out.append(.send(.gossip([update]), to: address)) }
+            if let address = table[target]?.metadata.rpcAddress {
+                out.append(.send(.gossip([update]), to: address, peer: target))
+            }
         }
         nextGossipAt = now
         return out
@@ -185,6 +213,13 @@ public struct SWIMInstance: Sendable {
         return max(scaled, probeTimeout + rtt * Int64(3))
     }
 
+    /// Schedules the suspicion of `name` at its current `nextDeadline` (after it started or its deadline moved).
+    mutating func scheduleSuspicion(_ name: String) {
+        guard let deadline = suspicions[name]?.nextDeadline, scheduledSuspicions[name] != deadline else { return }
+        scheduledSuspicions[name] = deadline
+        suspicionDeadlines.push(name, at: deadline)
+    }
+
     mutating func adjustLocalHealth(_ delta: Int) {
         localHealth = min(max(localHealth + delta, 0), config.maxLocalHealth - 1)
     }
@@ -200,27 +235,6 @@ public struct SWIMInstance: Sendable {
         return head + broadcasts.take(budget: config.maxPacketBytes - 64, limit: limit)
     }
 
-    /// This node and every member it knows, as statements (push-pull state).
-    func fullState() -> [MemberUpdate] {
-        var state: [MemberUpdate] = [
-            isLeaving ? MemberUpdate(kind: .left, name: myself.name, incarnation: incarnation)
-                : .alive(myself, incarnation: incarnation)
-        ]
-        state.reserveCapacity(table.count + 1)
-        for name in table.keys.sorted() {
-            guard let member = table[name] else { continue }
-            switch member.status {
-            case .alive(let i): state.append(.alive(member.metadata, incarnation: i))
-            case .suspect(let i):
-                state.append(MemberUpdate(kind: .suspect, name: member.name, incarnation: i, source: myself.name))
-            case .dead(let i):
-                state.append(MemberUpdate(kind: .dead, name: member.name, incarnation: i, source: myself.name))
-            case .left(let i): state.append(MemberUpdate(kind: .left, name: member.name, incarnation: i))
-            }
-        }
-        return state
-    }
-
     mutating func setStatus(_ name: String, _ status: MemberStatus, now: MeshInstant) {
         guard var state = table[name] else { return }
         if let check = suspicions[name]?.finalCheck { finalChecks[check.sequence] = nil }
@@ -229,13 +243,18 @@ public struct SWIMInstance: Sendable {
         table[name] = state
         if status.isReachable {
             reachable.insert(name)
-            tombstones.remove(name)
+            deadMembers.remove(name)
         } else {
             reachable.remove(name)
-            tombstones.insert(name)
+            if case .dead = status { deadMembers.insert(name) } else { deadMembers.remove(name) }
+            tombstones.append((name, now))
             suspicions[name] = nil
+            scheduledSuspicions[name] = nil
         }
-        if case .alive = status { suspicions[name] = nil }
+        if case .alive = status {
+            suspicions[name] = nil
+            scheduledSuspicions[name] = nil
+        }
     }
 }
 

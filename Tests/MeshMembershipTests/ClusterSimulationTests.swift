@@ -15,7 +15,10 @@ struct SimulationReport {
     var slowedDeaths: (deaths: Int, suspicions: Int)
     var lossDeaths: (deaths: Int, suspicions: Int)
     var delayDeaths: (deaths: Int, suspicions: Int)
-    var merge: (merged: Double?, deadAcross: Int)
+    var partition: SimulatedCluster.PartitionResult
+    /// Partition long enough that both halves reaped each other; nil when not run.
+    var forgotten: SimulatedCluster.PartitionResult?
+    var largestMessage: Int
     var cpuSeconds: Double
 }
 
@@ -30,7 +33,7 @@ func progress(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
-func runScoreboard(size: Int, seed: UInt64, stress: MeshDuration, partition: MeshDuration) throws -> SimulationReport {
+func runScoreboard(size: Int, seed: UInt64, stress: MeshDuration, healAfterReaping: Bool) throws -> SimulationReport {
     let clockStart = ProcessInfo.processInfo.systemUptime
     func step(_ what: String) {
         progress("[N=\(size) " + String(format: "%.1fs", ProcessInfo.processInfo.systemUptime - clockStart) + "] \(what)")
@@ -40,8 +43,8 @@ func runScoreboard(size: Int, seed: UInt64, stress: MeshDuration, partition: Mes
     let boot = cluster.converge(limit: .milliseconds(60_000))
     step("converged")
     cluster.sim.run(for: .milliseconds(5_000))
-    // The window covers a full push-pull period, so anti-entropy bytes are included.
-    let traffic = cluster.measureTraffic(window: cluster.config.pushPullPeriod(clusterSize: size) + .milliseconds(1_000))
+    // The window covers two anti-entropy and seed-sync periods, so their bytes are included.
+    let traffic = cluster.measureTraffic(window: cluster.config.antiEntropyInterval * Int64(2) + .milliseconds(1_000))
     let join = try cluster.measureJoin()
     cluster.sim.run(for: .milliseconds(3_000))
     step("traffic and join measured")
@@ -65,11 +68,18 @@ func runScoreboard(size: Int, seed: UInt64, stress: MeshDuration, partition: Mes
     let slowed = stressed(.slowed(.milliseconds(300)))
     let loss = stressed(.loss(0.10))
     let delay = stressed(.addedDelay(.milliseconds(500)))
-    let merge = cluster.measurePartitionMerge(duration: partition, limit: .milliseconds(120_000))
+    let partition = cluster.measurePartitionMerge(forget: false, limit: .milliseconds(120_000))
+    step("partition healed: \(partition)")
+    var forgotten: SimulatedCluster.PartitionResult?
+    if healAfterReaping {
+        cluster.sim.run(for: .milliseconds(5_000))
+        forgotten = cluster.measurePartitionMerge(forget: true, limit: cluster.config.deadRetention * Int64(3))
+        step("partition past dead retention healed: \(forgotten!)")
+    }
     return SimulationReport(
         size: size, bootConverged: boot?.seconds, join: join, crash: crash, traffic: traffic, pausedDeaths: paused,
-        slowedDeaths: slowed, lossDeaths: loss, delayDeaths: delay, merge: merge,
-        cpuSeconds: ProcessInfo.processInfo.systemUptime - clockStart)
+        slowedDeaths: slowed, lossDeaths: loss, delayDeaths: delay, partition: partition, forgotten: forgotten,
+        largestMessage: cluster.largestMessage, cpuSeconds: ProcessInfo.processInfo.systemUptime - clockStart)
 }
 
 func formatTable(_ reports: [SimulationReport]) -> String {
@@ -89,8 +99,11 @@ func formatTable(_ reports: [SimulationReport]) -> String {
         "| false deaths, 10 % slowed +300 ms each way | \(cell { "\($0.slowedDeaths.deaths) (\($0.slowedDeaths.suspicions))" }) | goal 0 |",
         "| false deaths, 10 % message loss | \(cell { "\($0.lossDeaths.deaths) (\($0.lossDeaths.suspicions))" }) | goal 0 |",
         "| false deaths, +500 ms on every link | \(cell { "\($0.delayDeaths.deaths) (\($0.delayDeaths.suspicions))" }) | goal 0 |",
-        "| partition: nodes that saw only their half | \(cell { "\($0.merge.deadAcross)" }) | |",
-        "| partition heal → fully merged (s) | \(cell { f($0.merge.merged) }) | memberlist: never; goal ≤ 20 (2 push-pull periods) |",
+        "| partition → each half holds the other dead (s) | \(cell { f($0.partition.separated) }) | |",
+        "| partition heal → fully merged (s) | \(cell { f($0.partition.merged) }) | memberlist: never; goal ≤ 20 (2 anti-entropy periods) |",
+        "| long partition → other half reaped everywhere (s) | \(cell { f($0.forgotten?.forgotten) }) | retention 120 |",
+        "| heal after reaping → fully merged (s) | \(cell { f($0.forgotten?.merged) }) | memberlist: never |",
+        "| largest message (bytes) | \(cell { "\($0.largestMessage)" }) | maxPacketBytes 65 536 |",
         "| wall-clock seconds for the run | \(cell { String(format: "%.1f", $0.cpuSeconds) }) | |",
     ]
     return ([header, rule] + rows).joined(separator: "\n")
@@ -112,8 +125,7 @@ struct ClusterSimulationTests {
 
     @Test("N=10: join, crash detection, stress without false deaths, partition heal")
     func smallCluster() throws {
-        let report = try runScoreboard(size: 10, seed: 1, stress: .milliseconds(30_000),
-                                       partition: .milliseconds(30_000))
+        let report = try runScoreboard(size: 10, seed: 1, stress: .milliseconds(30_000), healAfterReaping: true)
         print(formatTable([report]))
         #expect(report.bootConverged != nil)
         #expect(try #require(report.join) < 1.5)
@@ -123,13 +135,15 @@ struct ClusterSimulationTests {
         #expect(report.slowedDeaths.deaths == 0)
         #expect(report.lossDeaths.deaths == 0)
         #expect(report.delayDeaths.deaths == 0)
-        #expect(try #require(report.merge.merged) <= 20)
+        #expect(report.partition.separated != nil)
+        #expect(try #require(report.partition.merged) <= 20)
+        #expect(try #require(report.forgotten?.merged) <= 20)
+        #expect(report.largestMessage <= SWIMConfiguration().maxPacketBytes)
     }
 
     @Test("N=100: the goals hold", .enabled(if: ProcessInfo.processInfo.environment["MESH_SIM_FULL"] == nil))
     func mediumCluster() throws {
-        let report = try runScoreboard(size: 100, seed: 2, stress: .milliseconds(20_000),
-                                       partition: .milliseconds(30_000))
+        let report = try runScoreboard(size: 100, seed: 2, stress: .milliseconds(20_000), healAfterReaping: false)
         print(formatTable([report]))
         #expect(report.bootConverged != nil)
         #expect(try #require(report.join) < 1.5)
@@ -139,7 +153,9 @@ struct ClusterSimulationTests {
         #expect(report.slowedDeaths.deaths == 0)
         #expect(report.lossDeaths.deaths == 0)
         #expect(report.delayDeaths.deaths == 0)
-        #expect(try #require(report.merge.merged) <= 20)
+        #expect(report.partition.separated != nil)
+        #expect(try #require(report.partition.merged) <= 20)
+        #expect(report.largestMessage <= SWIMConfiguration().maxPacketBytes)
     }
 
     @Test("one-way partition: the cut-off node dies for the others, nobody else does")
@@ -158,15 +174,16 @@ struct ClusterSimulationTests {
         }
     }
 
-    @Test("full scoreboard for N = 10, 100, 1000 (MESH_SIM_FULL=1, MESH_SIM_SIZES=10,100,1000)",
+    @Test("full scoreboard for N = 10, 100, 1000 (MESH_SIM_FULL=1, MESH_SIM_SIZES=10,100,1000, MESH_SIM_SEED=0)",
           .enabled(if: ProcessInfo.processInfo.environment["MESH_SIM_FULL"] != nil))
     func fullScoreboard() throws {
         var reports: [SimulationReport] = []
         let sizes = (ProcessInfo.processInfo.environment["MESH_SIM_SIZES"] ?? "10,100,1000")
             .split(separator: ",").compactMap { Int($0) }
         for size in sizes {
-            let report = try runScoreboard(size: size, seed: UInt64(size), stress: .milliseconds(30_000),
-                                           partition: .milliseconds(30_000))
+            let offset = UInt64(ProcessInfo.processInfo.environment["MESH_SIM_SEED"] ?? "0") ?? 0
+            let report = try runScoreboard(size: size, seed: UInt64(size) + offset, stress: .milliseconds(30_000),
+                                           healAfterReaping: true)
             reports.append(report)
             print(formatTable([report]))
         }

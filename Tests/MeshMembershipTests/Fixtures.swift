@@ -28,7 +28,7 @@ extension SWIMInstance {
 
 extension Array where Element == SWIMDirective {
     var sends: [(message: SWIMMessage, to: String)] {
-        compactMap { if case .send(let m, let to) = $0 { (m, to) } else { nil } }
+        compactMap { if case .send(let m, let to, _) = $0 { (m, to) } else { nil } }
     }
 
     var events: [MembershipEvent] {

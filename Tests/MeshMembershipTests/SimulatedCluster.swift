@@ -175,25 +175,61 @@ final class SimulatedCluster {
         return (observer.falseDeaths.count, observer.suspicions)
     }
 
-    /// Splits the live nodes into halves that cannot reach each other for `duration`, heals, and
-    /// returns seconds until every node sees every live node again (nil past `limit`).
-    func measurePartitionMerge(duration: MeshDuration, limit: MeshDuration) -> (merged: Double?, deadAcross: Int) {
+    struct PartitionResult {
+        /// Seconds until every node held only its own half reachable (nil: not within the limit).
+        var separated: Double?
+        /// With `forget`: seconds until no node knew any member of the other half (nil: not within the limit).
+        var forgotten: Double?
+        /// Seconds from the heal until every node sees every live node (nil: not within the limit).
+        var merged: Double?
+    }
+
+    /// Splits the live nodes into halves that cannot reach each other, waits until each half has
+    /// declared the other dead (and, with `forget`, until every node has also reaped the other half,
+    /// so nothing probes across), heals, and measures the time until the cluster is whole again.
+    func measurePartitionMerge(forget: Bool, limit: MeshDuration) -> PartitionResult {
         observer.countingFalseDeaths = false
         defer { observer.countingFalseDeaths = true }
         let nodes = live
-        for (k, id) in nodes.enumerated() { sim.setGroup(id, k < nodes.count / 2 ? 0 : 1) }
+        let firstHalf = Array(nodes.prefix(nodes.count / 2))
+        let secondHalf = Array(nodes.dropFirst(nodes.count / 2))
+        for id in firstHalf { sim.setGroup(id, 0) }
+        for id in secondHalf { sim.setGroup(id, 1) }
         sim.block(from: 0, to: 1)
         sim.block(from: 1, to: 0)
-        sim.run(for: duration)
+        let start = sim.now
+        func separated() -> Bool {
+            firstHalf.allSatisfy { sim.processes[$0].instance.clusterSize == firstHalf.count }
+                && secondHalf.allSatisfy { sim.processes[$0].instance.clusterSize == secondHalf.count }
+        }
+        func forgotten() -> Bool {
+            func knowsNone(_ id: Int, of others: [Int]) -> Bool {
+                let instance = sim.processes[id].instance
+                return others.allSatisfy { instance.member(named: Self.name($0)) == nil }
+            }
+            return firstHalf.allSatisfy { knowsNone($0, of: secondHalf) }
+                && secondHalf.allSatisfy { knowsNone($0, of: firstHalf) }
+        }
+        var separatedAt: MeshInstant?
+        var forgottenAt: MeshInstant?
+        while sim.now - start < limit {
+            sim.run(for: .milliseconds(1_000))
+            if separatedAt == nil, separated() { separatedAt = sim.now }
+            if separatedAt != nil, forget, forgotten() { forgottenAt = sim.now }
+            if separatedAt != nil, !forget || forgottenAt != nil { break }
+        }
         if ProcessInfo.processInfo.environment["MESH_SIM_DEBUG"] != nil {
-            print("views after the partition:")
+            print("views after the partition (forget: \(forget)):")
             printViews(self)
         }
-        let firstHalf = nodes.count / 2
-        let deadAcross = nodes.enumerated().filter { k, id in
-            sim.processes[id].instance.clusterSize <= (k < firstHalf ? firstHalf : nodes.count - firstHalf)
-        }.count
         sim.healPartitions()
-        return (converge(limit: limit)?.seconds, deadAcross)
+        let result = PartitionResult(separated: separatedAt.map { ($0 - start).seconds },
+                                     forgotten: forgottenAt.map { ($0 - start).seconds }, merged: nil)
+        guard separatedAt != nil, !forget || forgottenAt != nil else { return result }
+        return PartitionResult(separated: result.separated, forgotten: result.forgotten,
+                               merged: converge(limit: limit)?.seconds)
     }
+
+    /// The largest message any node has sent so far, in bytes.
+    var largestMessage: Int { sim.traffic.map(\.largestSent).max() ?? 0 }
 }

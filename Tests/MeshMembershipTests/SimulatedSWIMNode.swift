@@ -25,7 +25,7 @@ struct SimulatedSWIMNode: SimulatedProcess {
         var output = SimulatedOutput<SWIMMessage, MembershipEvent>()
         for directive in directives {
             switch directive {
-            case .send(let message, let to): output.sends.append((message, to))
+            case .send(let message, let to, _): output.sends.append((message, to))
             case .event(let event): output.events.append(event)
             }
         }

@@ -43,6 +43,14 @@ struct WireVectorTests {
     static let suspectB = MemberUpdate(kind: .suspect, name: "b", incarnation: 7, source: "a")
     static let deadB = MemberUpdate(kind: .dead, name: "b", incarnation: 7, source: "c")
     static let leftA = MemberUpdate(kind: .left, name: "a", incarnation: 0)
+    /// The digest of members a (incarnation 3), b (7) and c (0).
+    static let digestABC: StateDigest = {
+        var digest = StateDigest()
+        digest.add(name: "a", incarnation: 3)
+        digest.add(name: "b", incarnation: 7)
+        digest.add(name: "c", incarnation: 0)
+        return digest
+    }()
 
     static let expected: [String: any WireMessage & Equatable] = [
         "metadata.minimal": minimal,
@@ -61,6 +69,10 @@ struct WireVectorTests {
         "message.nack": SWIMMessage.nack(sequence: 2),
         "message.gossip": SWIMMessage.gossip([aliveA, deadB]),
         "message.pushPull": SWIMMessage.pushPull(state: [aliveA, leftA], isReply: true),
+        "message.syncOfferRoot": SWIMMessage.syncOffer(digest: [digestABC.root], gossip: []),
+        "message.syncOfferFull": SWIMMessage.syncOffer(digest: digestABC.buckets, gossip: [aliveA]),
+        "message.syncBuckets": SWIMMessage.syncBuckets(mask: 1 << 12 | 1 << 37, entries: [aliveA, deadB]),
+        "message.syncEntries": SWIMMessage.syncEntries([aliveA]),
     ]
 
     static func decode(_ name: String, _ bytes: [UInt8]) throws(WireError) -> any WireMessage {
@@ -89,7 +101,7 @@ struct WireVectorTests {
     @Test("every invalid vector fails with its error code")
     func invalidVectors() throws {
         let vectors = try Self.loadVectors().filter { $0.errorCode != nil }
-        #expect(vectors.count == 5)
+        #expect(vectors.count == 6)
         for vector in vectors {
             do {
                 _ = try Self.decode(vector.name, vector.bytes)
@@ -98,6 +110,14 @@ struct WireVectorTests {
                 #expect(error.code.description == vector.errorCode, "\(vector.name): \(error)")
             }
         }
+    }
+
+    @Test("the digest vector's buckets: a, b and c land in buckets 12, 37 and 50")
+    func digestBuckets() {
+        #expect([StateDigest.bucket(of: "a"), StateDigest.bucket(of: "b"), StateDigest.bucket(of: "c")] == [Int]([12, 37, 50]))
+        #expect(Self.digestABC.buckets[12] == 0xD095_D598_6984_CB74)
+        #expect(Self.digestABC.buckets.enumerated().filter { $0.element != 0 }.map(\.offset) == [Int]([12, 37, 50]))
+        #expect(Self.digestABC.root == 0xA022_2997_C5CA_7A06)
     }
 
     @Test("a message with unknown fields still decodes (forward compatibility)")

@@ -11,7 +11,7 @@ public struct MembershipOptions: Sendable {
     public var advertise: HostPort?
     /// Free-form labels advertised in the member metadata (`--tag k=v`).
     public var tags: [String: String]
-    /// How often seed names are resolved again while this node knows no other member.
+    /// How often seed names are resolved again (the instance offers its digest to a random seed now and then).
     public var seedResolveInterval: MeshDuration
 
     public init(
@@ -26,7 +26,7 @@ public struct MembershipOptions: Sendable {
 
     /// A SWIM configuration scaled from one probe interval (the hidden `--probe-interval-ms` flag): the probe
     /// timeout is half of it, suspicion lasts at least 5 intervals, dead members are pinged every 5 intervals
-    /// and full state is exchanged every 25.
+    /// and digests are exchanged (with a member and with a seed) every 10.
     public static func scaled(
         probeIntervalMilliseconds p: Int64, gossipIntervalMilliseconds g: Int64?
     ) -> SWIMConfiguration {
@@ -35,7 +35,8 @@ public struct MembershipOptions: Sendable {
         c.probeTimeout = .milliseconds(max(1, p / 2))
         c.suspicionMinimum = .milliseconds(p * 5)
         c.reconnectInterval = .milliseconds(p * 5)
-        c.pushPullInterval = .milliseconds(p * 25)
+        c.antiEntropyInterval = .milliseconds(p * 10)
+        c.seedSyncInterval = .milliseconds(p * 10)
         if let g { c.gossipInterval = .milliseconds(g) }
         return c
     }

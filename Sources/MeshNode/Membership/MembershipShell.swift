@@ -42,6 +42,8 @@ public final class MembershipShell: Sendable {
     private struct Outgoing: Sendable {
         var message: SWIMMessage
         var address: String
+        /// The member expected at `address`; the transport refuses a peer with another certificate name.
+        var peer: String?
     }
 
     public init(
@@ -123,7 +125,7 @@ public final class MembershipShell: Sendable {
         return stream
     }
 
-    /// Runs membership until cancelled: joins through `seeds` (resolved again while alone), ticks the
+    /// Runs membership until cancelled: joins through `seeds` (resolved again every `seedResolveInterval`), ticks the
     /// instance at its deadlines (at least every `maxTickDelay`) and sends what it asks for.
     public func run(
         myself: MemberMetadata, seeds: [HostPort], incarnation: UInt64, configuration: SWIMConfiguration,
@@ -213,32 +215,40 @@ public final class MembershipShell: Sendable {
         do throws(RPCError) {
             try await DeadlineRace.run(until: deadline, clock: clock, "membership send to \(address)") {
                 () async throws(RPCError) -> Void in
-                let connection = try await transport.connection(to: address, deadline: deadline)
+                let connection = try await transport.connection(to: address, peerName: outgoing.peer, deadline: deadline)
+                // A new dial checks the name in the handshake; a reused connection to the address is checked here.
+                if let peer = outgoing.peer, connection.peer.name != peer {
+                    throw RPCError(.unauthenticated,
+                                   "peerNameMismatch: \(address) is '\(connection.peer.name)', expected '\(peer)'")
+                }
                 try await connection.send(MembershipMethods.message, outgoing.message, options: options)
             }
             metrics.sent.increment()
         } catch {
             metrics.sendFailures.increment()
+            if let peer = outgoing.peer, error.code == .unauthenticated, "\(error)".contains("peerNameMismatch") {
+                metrics.peerMismatches.increment()
+                logger.warning("membership send refused: another node answers at the member's address", metadata: [
+                    "mesh.address": "\(address)", "mesh.member": "\(peer)", "error": "\(error)",
+                ])
+                return
+            }
             logger.debug("membership send failed", metadata: ["mesh.address": "\(address)", "error": "\(error)"])
         }
     }
 
-    /// While this node knows no other member, resolves the seeds again and restarts the (lonely) instance
-    /// with the new seed list if it changed, keeping the incarnation.
+    /// Resolves the seed names again every `interval` and hands the addresses to the instance, which offers
+    /// its digest to a random seed now and then: a cluster split at start-up, or halves that forgot each
+    /// other after a long partition, find each other through the seeds.
     private func resolveLoop(seeds: [HostPort], every interval: MeshDuration) async {
         guard seeds.contains(where: { !SeedResolver.isNumeric($0.host) }) else { return }
         while !Task.isCancelled {
             try? await Task.sleep(for: .nanoseconds(interval.nanoseconds))
-            guard state.withLock({ ($0.instance?.clusterSize ?? 0) == 1 }) else { continue }
             let resolved = SeedResolver.resolve(seeds)
-            let now = clock.now()
+            guard !resolved.isEmpty else { continue }  // DNS hiccup: keep the last good list
             state.withLock { s in
-                guard let old = s.instance, old.clusterSize == 1, resolved != s.resolvedSeeds else { return }
-                guard let fresh = try? SWIMInstance(
-                    config: old.config, myself: old.myself, seeds: resolved, now: now,
-                    rng: SeededRandom(seed: UInt64.random(in: 0...UInt64.max)), incarnation: old.incarnation)
-                else { return }
-                s.instance = fresh
+                guard resolved != s.resolvedSeeds else { return }
+                s.instance?.updateSeeds(resolved)
                 s.resolvedSeeds = resolved
             }
         }
@@ -250,8 +260,8 @@ public final class MembershipShell: Sendable {
         var changed = false
         for directive in directives {
             switch directive {
-            case .send(let message, let address):
-                queueInput.yield(Outgoing(message: message, address: address))
+            case .send(let message, let address, let peer):
+                queueInput.yield(Outgoing(message: message, address: address, peer: peer))
             case .event(let event):
                 changed = true
                 publish(event)
@@ -321,6 +331,8 @@ private struct ShellMetrics: Sendable {
     let received = Counter(label: "mesh_swim_messages_received_total")
     let rejected = Counter(label: "mesh_swim_messages_rejected_total")
     let suspicions = Counter(label: "mesh_swim_suspicions_total")
+    /// Sends refused because the node at a member's address presented another name.
+    let peerMismatches = Counter(label: "mesh_swim_peer_mismatches_total")
 
     /// Members other than this node, by status.
     /// Answers to this node's probes: `ack` (the member answered, directly or through a relay) or `nack`

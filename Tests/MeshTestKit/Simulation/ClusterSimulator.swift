@@ -30,6 +30,7 @@ public final class ClusterSimulator<Process: SimulatedProcess> {
     private var rng: SeededRandom
     private var queue = EventQueue<Payload>()
     private var indexByAddress: [String: Int] = [:]
+    private var addresses: [String] = []
     private var tickSequence: [UInt64?] = []
     private var tickTime: [MeshInstant] = []
     private var deferred: [[Payload]] = []
@@ -60,6 +61,7 @@ public final class ClusterSimulator<Process: SimulatedProcess> {
         extraDelay.append(.zero)
         group.append(0)
         indexByAddress[process.address] = id
+        addresses.append(process.address)
         scheduleTick(id)
         return id
     }
@@ -154,7 +156,7 @@ public final class ClusterSimulator<Process: SimulatedProcess> {
     private func deliver(to: Int, from: Int, message: Process.Message, size: Int) {
         traffic[to].messagesReceived += 1
         traffic[to].bytesReceived += size
-        let output = processes[to].receive(message, from: processes[from].address, now: now)
+        let output = processes[to].receive(message, from: addresses[from], now: now)
         apply(output, from: to)
         scheduleTick(to)
     }
@@ -167,6 +169,7 @@ public final class ClusterSimulator<Process: SimulatedProcess> {
             let size = Process.wireSize(of: message)
             traffic[id].messagesSent += 1
             traffic[id].bytesSent += size
+            traffic[id].largestSent = max(traffic[id].largestSent, size)
             guard let to = indexByAddress[address] else {
                 undeliverable += 1
                 continue
@@ -189,7 +192,8 @@ public final class ClusterSimulator<Process: SimulatedProcess> {
 
     private func scheduleTick(_ id: Int) {
         guard states[id] == .running else { return }
-        let due = max(processes[id].nextDeadline, now)
+        // Through the buffer: a plain subscript read copies the whole process in unspecialized generic code.
+        let due = max(processes.withUnsafeBufferPointer { $0[id].nextDeadline }, now)
         if tickSequence[id] != nil, tickTime[id] <= due { return }
         tickTime[id] = due
         tickSequence[id] = queue.push(.tick(id), at: due)

@@ -33,6 +33,8 @@ public struct SimulatedTraffic: Hashable, Sendable {
     public var bytesSent = 0
     public var messagesReceived = 0
     public var bytesReceived = 0
+    /// The largest single message this process sent, in bytes.
+    public var largestSent = 0
 
     public init() {}
 }
