@@ -28,11 +28,13 @@ extension ServerPipeline {
 
 extension ClientPipeline {
     /// The default client pipeline, outermost first: deadline inheritance, tracing, command keys, metrics,
-    /// logging, then breakers and retries (if given) — so every retry carries the same key and trace.
+    /// logging, then query hedging (if given), then breakers and retries (if given) — so every retry and
+    /// hedge carries the same key and trace, and every hedge passes its peer's breaker.
     public static func standard(
         logger: Logger,
         metrics: any MetricsFactory = MetricsSystem.factory,
         resilience: ResilienceMiddleware? = nil,
+        hedging: QueryHedger? = nil,
         clock: any MeshClock = SystemClock()
     ) -> ClientPipeline {
         var steps: [any ClientMiddleware] = [
@@ -42,6 +44,7 @@ extension ClientPipeline {
             MetricsMiddleware(factory: metrics, clock: clock),
             LoggingMiddleware(logger: logger, clock: clock),
         ]
+        if let hedging { steps.append(hedging) }
         if let resilience { steps.append(resilience) }
         return ClientPipeline(steps)
     }
