@@ -9,23 +9,44 @@ import MeshWire
 /// the handler's task at the deadline.
 /// Client: a call made inside a served call waits at most the remaining budget of the outer call
 /// (`min(own timeout, CallScope.deadline - now)`); with no budget left it fails without being sent.
-public struct DeadlineMiddleware: ServerMiddleware, ClientMiddleware {
+public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
     let clock: any MeshClock
 
     public init(clock: any MeshClock = SystemClock()) { self.clock = clock }
 
     public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
         guard let deadline = call.context.deadline else {
+            // No deadline: make sure none is inherited (binding nil over nil would only cost a push).
+            guard CallScope.deadline != nil else { return try await next(call) }
             return try await CallScope.with(deadline: nil) { () async throws(RPCError) in try await next(call) }
         }
+        try checkStart(call, deadline)
+        let response = try await CallScope.with(deadline: deadline) { () async throws(RPCError) in try await next(call) }
+        try checkFinish(call, deadline)
+        return response
+    }
+
+    public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
+        guard let deadline = call.context.deadline else {
+            guard CallScope.deadline != nil else { return try next(call) }
+            return try CallScope.withInline(deadline: nil) { () throws(RPCError) in try next(call) }
+        }
+        try checkStart(call, deadline)
+        let response = try CallScope.withInline(deadline: deadline) { () throws(RPCError) in try next(call) }
+        try checkFinish(call, deadline)
+        return response
+    }
+
+    private func checkStart(_ call: ServerCall, _ deadline: MeshInstant) throws(RPCError) {
         guard clock.now() < deadline else {
             throw RPCError(.deadlineExceeded, "\(call.context.method): the caller's deadline passed before the handler ran")
         }
-        let response = try await CallScope.with(deadline: deadline) { () async throws(RPCError) in try await next(call) }
+    }
+
+    private func checkFinish(_ call: ServerCall, _ deadline: MeshInstant) throws(RPCError) {
         guard clock.now() <= deadline else {
             throw RPCError(.deadlineExceeded, "\(call.context.method): the handler finished after the caller's deadline")
         }
-        return response
     }
 
     public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {

@@ -5,7 +5,7 @@ import MeshWire
 /// One structured log line per call, at `level` for successes and `failureLevel` for failures, carrying
 /// `mesh.method`, `mesh.peer`, `outcome`, `duration-ms` and, when a trace is in scope, `trace-id`/`span-id`.
 /// Place it after `TracingMiddleware` so the server side logs this node's span.
-public struct LoggingMiddleware: ServerMiddleware, ClientMiddleware {
+public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
     let logger: Logger
     let level: Logger.Level
     let failureLevel: Logger.Level
@@ -28,6 +28,19 @@ public struct LoggingMiddleware: ServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
+            log(level, "call served", call.context.method, call.context.peerName, "ok", start)
+            return response
+        } catch {
+            log(failureLevel, "call failed: \(error.message)", call.context.method, call.context.peerName, "\(error.code)", start)
+            throw error
+        }
+    }
+
+    public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
+        guard logger.logLevel <= max(level, failureLevel) else { return try next(call) }
+        let start = clock.now()
+        do {
+            let response = try next(call)
             log(level, "call served", call.context.method, call.context.peerName, "ok", start)
             return response
         } catch {
