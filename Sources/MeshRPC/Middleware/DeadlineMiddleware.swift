@@ -50,13 +50,19 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
     }
 
     public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
-        guard let inherited = CallScope.deadline else { return try await next(call) }
+        guard CallScope.deadline != nil else { return try await next(call) }
+        var call = call
+        try limit(&call)
+        return try await next(call)
+    }
+
+    /// Shortens `call.timeout` to what is left of the served call's deadline, if one is in scope.
+    func limit(_ call: inout ClientCall) throws(RPCError) {
+        guard let inherited = CallScope.deadline else { return }
         let remaining = inherited - clock.now()
         guard remaining > .zero else {
             throw RPCError(.deadlineExceeded, "\(call.method): no time left of the calling request's deadline")
         }
-        var call = call
         call.timeout = call.timeout.map { min($0, remaining) } ?? remaining
-        return try await next(call)
     }
 }

@@ -28,10 +28,10 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
-            log(level, "call served", call.context.method, call.context.peerName, "ok", start)
+            log(level, "call served", call.context.method, call.context.peerName, "ok", since: start)
             return response
         } catch {
-            log(failureLevel, "call failed: \(error.message)", call.context.method, call.context.peerName, "\(error.code)", start)
+            log(failureLevel, "call failed: \(error.message)", call.context.method, call.context.peerName, "\(error.code)", since: start)
             throw error
         }
     }
@@ -41,10 +41,10 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try next(call)
-            log(level, "call served", call.context.method, call.context.peerName, "ok", start)
+            log(level, "call served", call.context.method, call.context.peerName, "ok", since: start)
             return response
         } catch {
-            log(failureLevel, "call failed: \(error.message)", call.context.method, call.context.peerName, "\(error.code)", start)
+            log(failureLevel, "call failed: \(error.message)", call.context.method, call.context.peerName, "\(error.code)", since: start)
             throw error
         }
     }
@@ -54,19 +54,35 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
-            log(level, "call returned", call.method, call.peer, "ok", start)
+            log(level, "call returned", call.method, call.peer, "ok", since: start)
             return response
         } catch {
-            log(failureLevel, "call failed: \(error.message)", call.method, call.peer, "\(error.code)", start)
+            log(failureLevel, "call failed: \(error.message)", call.method, call.peer, "\(error.code)", since: start)
             throw error
         }
     }
 
+    /// Logs a call the standard client middleware timed itself (one clock reading shared with metrics).
+    func clientFinished(_ call: ClientCall, _ error: RPCError?, elapsed: MeshDuration) {
+        if let error {
+            guard logger.logLevel <= failureLevel else { return }
+            log(failureLevel, "call failed: \(error.message)", call.method, call.peer, "\(error.code)", elapsed: elapsed)
+        } else {
+            log(level, "call returned", call.method, call.peer, "ok", elapsed: elapsed)
+        }
+    }
+
     private func log(
-        _ level: Logger.Level, _ message: String, _ method: String, _ peer: String, _ outcome: String, _ start: MeshInstant
+        _ level: Logger.Level, _ message: String, _ method: String, _ peer: String, _ outcome: String, since start: MeshInstant
     ) {
         guard logger.logLevel <= level else { return }
-        let elapsed = clock.now() - start
+        log(level, message, method, peer, outcome, elapsed: clock.now() - start)
+    }
+
+    private func log(
+        _ level: Logger.Level, _ message: String, _ method: String, _ peer: String, _ outcome: String, elapsed: MeshDuration
+    ) {
+        guard logger.logLevel <= level else { return }
         CallScope.logger(logger).log(
             level: level,
             "\(message)",

@@ -47,12 +47,16 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
-            client.record(call.method, .ok, clock.now() - start)
+            recordClient(call.method, .ok, clock.now() - start)
             return response
         } catch {
-            client.record(call.method, error.code, clock.now() - start)
+            recordClient(call.method, error.code, clock.now() - start)
             throw error
         }
+    }
+
+    func recordClient(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
+        client.record(method, outcome, elapsed)
     }
 
     /// The metric objects of one side, per method and outcome, made on first use and then reused: a call

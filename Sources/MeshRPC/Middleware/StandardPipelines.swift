@@ -37,13 +37,9 @@ extension ClientPipeline {
         hedging: QueryHedger? = nil,
         clock: any MeshClock = SystemClock()
     ) -> ClientPipeline {
-        var steps: [any ClientMiddleware] = [
-            DeadlineMiddleware(clock: clock),
-            TracingMiddleware(),
-            CommandKeyMiddleware(),
-            MetricsMiddleware(factory: metrics, clock: clock),
-            LoggingMiddleware(logger: logger, clock: clock),
-        ]
+        // One step doing what DeadlineMiddleware, TracingMiddleware, CommandKeyMiddleware, MetricsMiddleware
+        // and LoggingMiddleware do, in that order (four async steps fewer per call).
+        var steps: [any ClientMiddleware] = [StandardClientMiddleware(logger: logger, metrics: metrics, clock: clock)]
         if let hedging { steps.append(hedging) }
         if let resilience { steps.append(resilience) }
         return ClientPipeline(steps)

@@ -27,12 +27,18 @@ public struct TracingMiddleware: InlineServerMiddleware, ClientMiddleware {
     public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
         guard call.metadata[MetadataKey.traceparent] == nil else { return try await next(call) }
         var call = call
+        Self.stamp(&call)
+        return try await next(call)
+    }
+
+    /// Sets `traceparent` from the trace in scope or a new one, unless the caller set it.
+    static func stamp(_ call: inout ClientCall) {
+        guard call.metadata[MetadataKey.traceparent] == nil else { return }
         if let trace = CallScope.trace {
             call.metadata[MetadataKey.traceparent] = trace.traceparent
         } else {
             var rng = FastIDSource()
             call.metadata[MetadataKey.traceparent] = TraceContext.newTrace(using: &rng).traceparent
         }
-        return try await next(call)
     }
 }
