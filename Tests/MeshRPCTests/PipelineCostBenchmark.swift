@@ -72,13 +72,22 @@ struct PipelineCostBenchmark {
             let clientNs = nanos(clock.now - t) / Double(n)
             print("BENCH pipeline only, \(name): server \(Int(serverNs)) ns/call, client \(Int(clientNs)) ns/call")
         }
-        for m in server.middleware {
+        // Each middleware alone (the standard pipelines fuse several of them into one step).
+        let serverSteps: [any ServerMiddleware] = [
+            TracingMiddleware(), MetricsMiddleware(), LoggingMiddleware(logger: logger), DeadlineMiddleware(),
+            AuthorizationMiddleware(policy), IdempotencyMiddleware(),
+        ] + server.middleware
+        for m in serverSteps {
             let p = ServerPipeline([m])
             let t = clock.now
             for _ in 0..<n { _ = try await p.handle(call, handler: handler) }
             print("BENCH   server \(type(of: m)): \(Int(nanos(clock.now - t) / Double(n))) ns/call")
         }
-        for m in client.middleware {
+        let clientSteps: [any ClientMiddleware] = [
+            DeadlineMiddleware(), TracingMiddleware(), CommandKeyMiddleware(), MetricsMiddleware(),
+            LoggingMiddleware(logger: logger),
+        ] + client.middleware
+        for m in clientSteps {
             let p = ClientPipeline([m])
             let t = clock.now
             for _ in 0..<n { _ = try await p.send(clientCall, terminal: terminal) }

@@ -15,26 +15,37 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
     public init(clock: any MeshClock = SystemClock()) { self.clock = clock }
 
     public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
-        guard let deadline = call.context.deadline else {
-            // No deadline: make sure none is inherited (binding nil over nil would only cost a push).
-            guard CallScope.deadline != nil else { return try await next(call) }
-            return try await CallScope.with(deadline: nil) { () async throws(RPCError) in try await next(call) }
-        }
-        try checkStart(call, deadline)
-        let response = try await CallScope.with(deadline: deadline) { () async throws(RPCError) in try await next(call) }
-        try checkFinish(call, deadline)
-        return response
+        try await serve(call) { () async throws(RPCError) in try await next(call) }
     }
 
     public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
+        try serveInline(call) { () throws(RPCError) in try next(call) }
+    }
+
+    /// Runs `body` (the rest of the call) under the call's deadline: refused if it has passed, bound to
+    /// `CallScope.deadline` meanwhile, a late result replaced by `deadlineExceeded`.
+    func serve<R: Sendable>(_ call: ServerCall, _ body: () async throws(RPCError) -> R) async throws(RPCError) -> R {
         guard let deadline = call.context.deadline else {
-            guard CallScope.deadline != nil else { return try next(call) }
-            return try CallScope.withInline(deadline: nil) { () throws(RPCError) in try next(call) }
+            // No deadline: make sure none is inherited (binding nil over nil would only cost a push).
+            guard CallScope.deadline != nil else { return try await body() }
+            return try await CallScope.with(deadline: nil, body)
         }
         try checkStart(call, deadline)
-        let response = try CallScope.withInline(deadline: deadline) { () throws(RPCError) in try next(call) }
+        let result = try await CallScope.with(deadline: deadline, body)
         try checkFinish(call, deadline)
-        return response
+        return result
+    }
+
+    /// `serve` for a synchronous body (inline handlers, on the event loop).
+    func serveInline<R>(_ call: ServerCall, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
+        guard let deadline = call.context.deadline else {
+            guard CallScope.deadline != nil else { return try body() }
+            return try CallScope.withInline(deadline: nil, body)
+        }
+        try checkStart(call, deadline)
+        let result = try CallScope.withInline(deadline: deadline, body)
+        try checkFinish(call, deadline)
+        return result
     }
 
     private func checkStart(_ call: ServerCall, _ deadline: MeshInstant) throws(RPCError) {

@@ -64,11 +64,20 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
 
     /// Logs a call the standard client middleware timed itself (one clock reading shared with metrics).
     func clientFinished(_ call: ClientCall, _ error: RPCError?, elapsed: MeshDuration) {
+        finished("call returned", call.method, call.peer, error, elapsed)
+    }
+
+    /// Logs a call the standard server middleware timed itself.
+    func serverFinished(_ call: ServerCall, _ error: RPCError?, elapsed: MeshDuration) {
+        finished("call served", call.context.method, call.context.peerName, error, elapsed)
+    }
+
+    private func finished(_ success: String, _ method: String, _ peer: String, _ error: RPCError?, _ elapsed: MeshDuration) {
         if let error {
             guard logger.logLevel <= failureLevel else { return }
-            log(failureLevel, "call failed: \(error.message)", call.method, call.peer, "\(error.code)", elapsed: elapsed)
+            log(failureLevel, "call failed: \(error.message)", method, peer, "\(error.code)", elapsed: elapsed)
         } else {
-            log(level, "call returned", call.method, call.peer, "ok", elapsed: elapsed)
+            log(level, success, method, peer, "ok", elapsed: elapsed)
         }
     }
 

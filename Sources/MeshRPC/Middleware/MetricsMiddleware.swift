@@ -59,6 +59,10 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         client.record(method, outcome, elapsed)
     }
 
+    func recordServer(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
+        server.record(method, outcome, elapsed)
+    }
+
     /// The metric objects of one side, per method and outcome, made on first use and then reused: a call
     /// costs one lookup by method under an uncontended lock. Sendable: mutable state is behind `Mutex`es.
     private final class Instruments: Sendable {

@@ -13,15 +13,15 @@ extension ServerPipeline {
         idempotency: any IdempotencyStore = InMemoryIdempotencyStore(),
         clock: any MeshClock = SystemClock()
     ) -> ServerPipeline {
-        var steps: [any ServerMiddleware] = [
-            TracingMiddleware(),
-            MetricsMiddleware(factory: metrics, clock: clock),
-            LoggingMiddleware(logger: logger, clock: clock),
-            DeadlineMiddleware(clock: clock),
+        var checks: [any CheckingServerMiddleware] = []
+        if let authorization { checks.append(AuthorizationMiddleware(authorization)) }
+        if let validation { checks.append(validation) }
+        // One step doing what TracingMiddleware, MetricsMiddleware, LoggingMiddleware, DeadlineMiddleware and
+        // the checks do, in that order; then idempotency (its own step: commands need its async store).
+        let steps: [any ServerMiddleware] = [
+            StandardServerMiddleware(logger: logger, metrics: metrics, checks: checks, clock: clock),
+            IdempotencyMiddleware(store: idempotency, clock: clock),
         ]
-        if let authorization { steps.append(AuthorizationMiddleware(authorization)) }
-        if let validation { steps.append(validation) }
-        steps.append(IdempotencyMiddleware(store: idempotency, clock: clock))
         return ServerPipeline(steps)
     }
 }

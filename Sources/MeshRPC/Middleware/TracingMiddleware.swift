@@ -18,7 +18,7 @@ public struct TracingMiddleware: InlineServerMiddleware, ClientMiddleware {
     }
 
     /// This node's span of the caller's trace, or of a new trace.
-    private static func span(for call: ServerCall) -> TraceContext {
+    static func span(for call: ServerCall) -> TraceContext {
         var rng = FastIDSource()
         return call.context.metadata[MetadataKey.traceparent].flatMap(TraceContext.init(traceparent:))
             .map { $0.child(using: &rng) } ?? TraceContext.newTrace(using: &rng)
