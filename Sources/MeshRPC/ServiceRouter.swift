@@ -18,7 +18,9 @@ public struct ServiceRouter: Sendable {
     }
 
     private var entries: [String: Entry] = [:]
-    /// Runs before every handler, in order. Empty = handlers are called directly (inline ones without a task).
+    /// Runs before every handler, in order. Inline handlers run on the event loop without a task when the
+    /// pipeline is empty or every middleware in it is an `InlineServerMiddleware` that accepts the call
+    /// (the standard pipeline does, for queries); otherwise the call runs as a task.
     public var pipeline = ServerPipeline()
 
     public init() {}
