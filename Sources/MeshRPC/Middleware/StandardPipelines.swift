@@ -16,13 +16,13 @@ extension ServerPipeline {
         var checks: [any CheckingServerMiddleware] = []
         if let authorization { checks.append(AuthorizationMiddleware(authorization)) }
         if let validation { checks.append(validation) }
-        // One step doing what TracingMiddleware, MetricsMiddleware, LoggingMiddleware, DeadlineMiddleware and
-        // the checks do, in that order; then idempotency (its own step: commands need its async store).
-        let steps: [any ServerMiddleware] = [
-            StandardServerMiddleware(logger: logger, metrics: metrics, checks: checks, clock: clock),
-            IdempotencyMiddleware(store: idempotency, clock: clock),
-        ]
-        return ServerPipeline(steps)
+        // One step doing what TracingMiddleware, MetricsMiddleware, LoggingMiddleware, DeadlineMiddleware, the
+        // checks and IdempotencyMiddleware do, in that order.
+        return ServerPipeline([
+            StandardServerMiddleware(
+                logger: logger, metrics: metrics, checks: checks,
+                idempotency: IdempotencyMiddleware(store: idempotency, clock: clock), clock: clock)
+        ])
     }
 }
 
