@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A point in time on a monotonic clock, in nanoseconds since an arbitrary origin.
 ///
 /// Pure protocol cores never read a clock themselves: their shells pass `MeshInstant`s in,
@@ -71,17 +75,32 @@ public protocol MeshClock: Sendable {
     func now() -> MeshInstant
 }
 
-/// The process's monotonic clock (`CLOCK_MONOTONIC` via `ContinuousClock`).
+/// The process's monotonic clock (`CLOCK_MONOTONIC`), counted from the first reading in this process.
+/// Read with `clock_gettime` directly: half the cost of `ContinuousClock.now` and its `Duration`
+/// arithmetic, which matters on the call path (a call reads the clock a dozen times).
 public struct SystemClock: MeshClock {
-    private static let origin = ContinuousClock.now
+    private static let origin = monotonicNanoseconds()
 
     public init() {}
 
     public func now() -> MeshInstant {
-        let d = ContinuousClock.now - SystemClock.origin
-        let (s, attos) = d.components
-        return MeshInstant(nanoseconds: s * 1_000_000_000 + attos / 1_000_000_000)
+        MeshInstant(nanoseconds: Self.monotonicNanoseconds() - SystemClock.origin)
     }
+
+    private static func monotonicNanoseconds() -> Int64 {
+        #if canImport(Glibc)
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        #else
+        let (s, attos) = (ContinuousClock.now - continuousOrigin).components
+        return s * 1_000_000_000 + attos / 1_000_000_000
+        #endif
+    }
+
+    #if !canImport(Glibc)
+    private static let continuousOrigin = ContinuousClock.now
+    #endif
 }
 
 /// Wall-clock time in whole seconds since the Unix epoch (certificates, log timestamps).

@@ -3,7 +3,7 @@ import MeshWire
 /// A registered handler with its types erased to bytes.
 public enum ErasedHandler: Sendable {
     /// Runs on the connection's event loop thread without a hop: it must not block.
-    case inline(@Sendable (ArraySlice<UInt8>, ServerContext) throws(RPCError) -> [UInt8])
+    case inline(InlineHandler)
     /// Runs as a task (preferring the connection's event loop as executor).
     case async(@Sendable (ArraySlice<UInt8>, ServerContext) async throws(RPCError) -> [UInt8])
 }
@@ -11,9 +11,16 @@ public enum ErasedHandler: Sendable {
 /// The table of `service/method` → handler a node serves, each method's kind, and the server middleware
 /// every call passes through. Built before the node starts; read-only after.
 public struct ServiceRouter: Sendable {
-    private var handlers: [String: ErasedHandler] = [:]
-    private var kinds: [String: MethodKind] = [:]
-    /// Runs before every handler, in order. Empty = handlers are called directly (inline ones without a task).
+    /// A served method: its handler and kind (one lookup per call finds both).
+    public struct Entry: Sendable {
+        public var handler: ErasedHandler
+        public var kind: MethodKind
+    }
+
+    private var entries: [String: Entry] = [:]
+    /// Runs before every handler, in order. Inline handlers run on the event loop without a task when the
+    /// pipeline is empty or every middleware in it is an `InlineServerMiddleware` that accepts the call
+    /// (the standard pipeline does, for queries); otherwise the call runs as a task.
     public var pipeline = ServerPipeline()
 
     public init() {}
@@ -22,26 +29,28 @@ public struct ServiceRouter: Sendable {
     public mutating func use(_ middleware: any ServerMiddleware) { pipeline.append(middleware) }
 
     /// The kind a method was registered with; nil if it is not served here.
-    public func kind(for path: String) -> MethodKind? { kinds[path] }
+    public func kind(for path: String) -> MethodKind? { entries[path]?.kind }
 
     /// What this node advertises: every method it serves and its kind.
     public var description: ServiceDescription {
-        ServiceDescription(methods: kinds.map { ServiceDescription.Entry(path: $0.key, kind: $0.value) })
+        ServiceDescription(methods: entries.map { ServiceDescription.Entry(path: $0.key, kind: $0.value.kind) })
     }
 
-    public var methods: [String] { handlers.keys.sorted() }
-    public var services: [String] { Array(Set(handlers.keys.map { String($0.split(separator: "/")[0]) })).sorted() }
+    public var methods: [String] { entries.keys.sorted() }
+    public var services: [String] { Array(Set(entries.keys.map { String($0.split(separator: "/")[0]) })).sorted() }
 
-    public func handler(for path: String) -> ErasedHandler? { handlers[path] }
+    public func handler(for path: String) -> ErasedHandler? { entries[path]?.handler }
+
+    /// The handler and kind of `path`; nil if it is not served here.
+    public func entry(for path: String) -> Entry? { entries[path] }
 
     /// Registers an async handler. Errors it throws that are not `RPCError` become `internal` with their description.
     public mutating func register<Req, Resp>(
         _ descriptor: MethodDescriptor<Req, Resp>,
         handler: @escaping @Sendable (Req, ServerContext) async throws -> Resp
     ) {
-        precondition(handlers[descriptor.path] == nil, "\(descriptor.path) is registered twice")
-        kinds[descriptor.path] = descriptor.kind
-        handlers[descriptor.path] = .async { (bytes, context) async throws(RPCError) -> [UInt8] in
+        precondition(entries[descriptor.path] == nil, "\(descriptor.path) is registered twice")
+        entries[descriptor.path] = Entry(handler: .async { (bytes, context) async throws(RPCError) -> [UInt8] in
             let request = try Self.decode(Req.self, bytes, descriptor.path)
             do {
                 return try await handler(request, context).encoded()
@@ -50,7 +59,7 @@ public struct ServiceRouter: Sendable {
             } catch {
                 throw RPCError(.internal, "\(descriptor.path) failed: \(error)", cause: error)
             }
-        }
+        }, kind: descriptor.kind)
     }
 
     /// Registers a handler that runs inline on the event loop: for cheap, non-blocking work only.
@@ -58,9 +67,8 @@ public struct ServiceRouter: Sendable {
         _ descriptor: MethodDescriptor<Req, Resp>,
         handler: @escaping @Sendable (Req, ServerContext) throws -> Resp
     ) {
-        precondition(handlers[descriptor.path] == nil, "\(descriptor.path) is registered twice")
-        kinds[descriptor.path] = descriptor.kind
-        handlers[descriptor.path] = .inline { (bytes, context) throws(RPCError) -> [UInt8] in
+        precondition(entries[descriptor.path] == nil, "\(descriptor.path) is registered twice")
+        entries[descriptor.path] = Entry(handler: .inline { (bytes, context) throws(RPCError) -> [UInt8] in
             let request = try Self.decode(Req.self, bytes, descriptor.path)
             do {
                 return try handler(request, context).encoded()
@@ -69,7 +77,7 @@ public struct ServiceRouter: Sendable {
             } catch {
                 throw RPCError(.internal, "\(descriptor.path) failed: \(error)", cause: error)
             }
-        }
+        }, kind: descriptor.kind)
     }
 
     static func decode<M: WireMessage>(_: M.Type, _ bytes: ArraySlice<UInt8>, _ path: String) throws(RPCError) -> M {

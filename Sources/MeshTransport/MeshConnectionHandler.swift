@@ -448,7 +448,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             throw ConnectionError(.protocolViolation,
                                   "peer exceeded maxConcurrentStreams (\(config.maxConcurrentStreams)) from our settings")
         }
-        guard let handler = router.handler(for: head.method) else {
+        guard let entry = router.entry(for: head.method) else {
             logger.debug("unknown method", metadata: ["mesh.method": "\(head.method)"])
             if !oneWay {
                 answer(stream, ResponseHead(status: RPCStatus(code: .unimplemented, message: "no handler for \(head.method)")))
@@ -464,10 +464,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             metadata: head.metadata,
             deadline: deadline
         )
-        // Inline handlers with no server middleware run right here (no task); everything else runs as a task.
-        if case .inline(let run) = handler, router.pipeline.isEmpty {
-            let result: Result<ServerResponse, RPCError>
-            do { result = .success(ServerResponse(payload: try run(head.payload[...], ctx))) } catch { result = .failure(error) }
+        let handler = entry.handler
+        let serverCall = ServerCall(context: ctx, kind: entry.kind, payload: head.payload[...])
+        // Inline handlers run right here (no task) when the server middleware all run inline too (or there
+        // is none); everything else runs as a task.
+        if case .inline(let run) = handler, let result = router.pipeline.isEmpty
+            ? Self.run(run, serverCall) : router.pipeline.handleInline(serverCall, handler: run)
+        {
             if !oneWay { answer(stream, Self.response(result)) } else { logOneWayFailure(result, head.method) }
         } else {
             guard let context else { return }
@@ -480,7 +483,6 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 armDeadlineTimer()
             }
             let method = head.method
-            let serverCall = ServerCall(context: ctx, kind: router.kind(for: method) ?? .query, payload: head.payload[...])
             let pipeline = router.pipeline
             inboundCalls[stream]!.task = Task(executorPreference: executor) {
                 let result: Result<ServerResponse, RPCError>
@@ -495,6 +497,14 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                     loop.execute { bound.value.finishInbound(stream, result, oneWay: oneWay, method: method) }
                 }
             }
+        }
+    }
+
+    private static func run(_ handler: InlineHandler, _ call: ServerCall) -> Result<ServerResponse, RPCError> {
+        do throws(RPCError) {
+            return .success(ServerResponse(payload: try handler(call.payload, call.context)))
+        } catch {
+            return .failure(error)
         }
     }
 

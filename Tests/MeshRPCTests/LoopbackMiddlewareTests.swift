@@ -2,6 +2,7 @@ import MeshTestKit
 import Logging
 import MeshCore
 import MeshCrypto
+import MeshResilience
 import MeshRPC
 import MeshTransport
 import MeshWire
@@ -156,6 +157,51 @@ struct LoopbackMiddlewareTests {
             #expect(try await worker.call(Inventory.get, RawMessage([1]), at: address).bytes == [1])
             await web.shutdown()
             await worker.shutdown()
+            await server.shutdown()
+        }
+    }
+}
+
+@Suite("Hedging over a real connection")
+struct LoopbackHedgingTests {
+    static let get = MethodDescriptor<RawMessage, RawMessage>.query(service: "inventory", method: "Get")
+
+    @Test func aSlowFirstAttemptIsHedgedAndCancelledOnTheServer() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = RoleCluster()
+            let seen = Recorder<String?>()
+            let cancelled = Recorder<Int>()
+            var router = ServiceRouter()
+            router.pipeline = .standard(logger: quietLogger)
+            router.register(Self.get) { req, ctx in
+                let n = seen.append(ctx.metadata[MetadataKey.previousAttempts])
+                guard n == 0 else { return RawMessage([2]) }
+                do {
+                    try await Task.sleep(for: .seconds(20))  // the slow first attempt: ends only by cancellation
+                } catch {
+                    cancelled.append(n)
+                    throw error
+                }
+                return RawMessage([1])
+            }
+            let server = MeshTransport(identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
+            let address = try await server.listen(on: loopback())
+            let hedger = try QueryHedger(policy: HedgingPolicy(maxAttempts: 2, delay: .fixed(.milliseconds(5))))
+            let client = MeshTransport(
+                identity: cluster.identity("c"), router: ServiceRouter(),
+                clientPipeline: .standard(logger: quietLogger, hedging: hedger), group: group, logger: quietLogger)
+
+            let reply = try await client.call(Self.get, RawMessage([7]), at: address)
+            #expect(reply.bytes == [2])
+            // One first attempt and one hedge (under load the hedge may even reach the server first).
+            #expect(seen.all.map { $0 ?? "first" }.sorted() == ["1", "first"])
+            var polls = 0  // the cancel frame reaches the server after the reply reached us
+            while cancelled.count == 0 && polls < 500 {
+                try await Task.sleep(for: .milliseconds(10))
+                polls += 1
+            }
+            #expect(cancelled.all == [0])
+            await client.shutdown()
             await server.shutdown()
         }
     }

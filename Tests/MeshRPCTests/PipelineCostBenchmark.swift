@@ -47,6 +47,7 @@ struct PipelineCostBenchmark {
         }
     }
 
+    static let side = getenv("MESH_BENCH_SIDE").map { String(cString: $0) } ?? "both"
     static let rounds = Int(getenv("MESH_BENCH_ROUNDS").map { String(cString: $0) } ?? "9") ?? 9
 
     /// The middleware alone, no sockets: ns per call through the full default pipelines vs empty ones.
@@ -72,13 +73,22 @@ struct PipelineCostBenchmark {
             let clientNs = nanos(clock.now - t) / Double(n)
             print("BENCH pipeline only, \(name): server \(Int(serverNs)) ns/call, client \(Int(clientNs)) ns/call")
         }
-        for m in server.middleware {
+        // Each middleware alone (the standard pipelines fuse several of them into one step).
+        let serverSteps: [any ServerMiddleware] = [
+            TracingMiddleware(), MetricsMiddleware(), LoggingMiddleware(logger: logger), DeadlineMiddleware(),
+            AuthorizationMiddleware(policy), IdempotencyMiddleware(),
+        ] + server.middleware
+        for m in serverSteps {
             let p = ServerPipeline([m])
             let t = clock.now
             for _ in 0..<n { _ = try await p.handle(call, handler: handler) }
             print("BENCH   server \(type(of: m)): \(Int(nanos(clock.now - t) / Double(n))) ns/call")
         }
-        for m in client.middleware {
+        let clientSteps: [any ClientMiddleware] = [
+            DeadlineMiddleware(), TracingMiddleware(), CommandKeyMiddleware(), MetricsMiddleware(),
+            LoggingMiddleware(logger: logger),
+        ] + client.middleware
+        for m in clientSteps {
             let p = ClientPipeline([m])
             let t = clock.now
             for _ in 0..<n { _ = try await p.send(clientCall, terminal: terminal) }
@@ -94,12 +104,19 @@ struct PipelineCostBenchmark {
         router.registerInline(inlineEcho) { req, _ in req }
         router.register(asyncEcho) { req, _ in req }
         var clientPipeline = ClientPipeline()
-        if full {
+        if full && side != "wire-metadata" {
             var policy = AuthorizationPolicy()
             // A rule that does not match echo: the lookups still run.
             policy.requireRoles(["admin"], for: "admin/*")
-            router.pipeline = .standard(logger: logger, authorization: policy)
-            clientPipeline = .standard(logger: logger, resilience: try ResilienceMiddleware())
+            // MESH_BENCH_SIDE=server, client, client-standard or client-resilience: the default pipeline (or a
+            // part of it) on that end only, an ablation.
+            if !side.hasPrefix("client") { router.pipeline = .standard(logger: logger, authorization: policy) }
+            if side != "server" { clientPipeline = .standard(logger: logger, resilience: try ResilienceMiddleware()) }
+            if side == "client-standard" { clientPipeline = .standard(logger: logger) }
+            if side == "client-resilience" { clientPipeline = ClientPipeline([try ResilienceMiddleware()]) }
+            if side == "client-passthrough" { clientPipeline = ClientPipeline([PassThrough()]) }
+            if side == "client-tracing" { clientPipeline = ClientPipeline([TracingMiddleware()]) }
+            if side == "client-metrics" { clientPipeline = ClientPipeline([MetricsMiddleware()]) }
         }
         let server = MeshTransport(identity: cluster.identity("server"), router: router, group: group, logger: quietLogger)
         let address = try await server.listen(on: loopback())
@@ -108,12 +125,16 @@ struct PipelineCostBenchmark {
             clientPipeline: clientPipeline, group: group, logger: quietLogger)
         let connection = try await client.connection(to: address)
         let payload = RawMessage(Array(repeating: 0xAB, count: 64))
+        // MESH_BENCH_SIDE=wire-metadata: empty pipelines, but every call carries a traceparent-sized entry.
+        let options = full && side == "wire-metadata"
+            ? CallOptions(metadata: [MetadataKey.traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
+            : CallOptions.default
         func burst(_ n: Int) async throws {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for _ in 0..<inFlight {
                     tasks.addTask {
                         for _ in 0..<(n / inFlight) {
-                            let r = try await connection.call(method, payload)
+                            let r = try await connection.call(method, payload, options: options)
                             guard r.bytes.count == 64 else { throw RPCError(.dataLoss, "echo changed the payload") }
                         }
                     }
@@ -131,4 +152,9 @@ struct PipelineCostBenchmark {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Double(calls) / seconds
     }
+}
+
+/// A client middleware that does nothing: the cost of having a client pipeline at all.
+private struct PassThrough: ClientMiddleware {
+    func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead { try await next(call) }
 }

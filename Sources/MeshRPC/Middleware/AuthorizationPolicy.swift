@@ -25,8 +25,8 @@ public struct AuthorizationPolicy: Sendable, Hashable {
 
     /// The roles that admit a call to `method`; nil if no rule matches.
     public func requiredRoles(for method: String) -> Set<String>? {
-        if let r = exact[method] { return r }
-        if let r = services[String(method.prefix { $0 != "/" })] { return r }
+        if !exact.isEmpty, let r = exact[method] { return r }
+        if !services.isEmpty, let r = services[String(MethodPath.service(of: method))] { return r }
         return anyMethod
     }
 

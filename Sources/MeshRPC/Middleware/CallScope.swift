@@ -42,4 +42,20 @@ extension CallScope {
         }
         return try result.get()
     }
+
+    /// Runs the synchronous `body` with `deadline` bound (works outside a task too).
+    static func withInline<R>(deadline: MeshInstant?, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
+        let result: Result<R, RPCError> = $deadline.withValue(deadline) {
+            do throws(RPCError) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Runs the synchronous `body` with `trace` bound (works outside a task too).
+    static func withInline<R>(trace: TraceContext, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
+        let result: Result<R, RPCError> = $trace.withValue(trace) {
+            do throws(RPCError) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
 }

@@ -29,5 +29,5 @@ public struct ClientCall: Sendable {
     }
 
     /// `service` of `service/method`.
-    public var service: Substring { method.prefix { $0 != "/" } }
+    public var service: Substring { MethodPath.service(of: method) }
 }

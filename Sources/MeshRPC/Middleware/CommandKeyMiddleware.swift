@@ -9,12 +9,18 @@ public struct CommandKeyMiddleware: ClientMiddleware {
     public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
         guard call.kind == .command else { return try await next(call) }
         var call = call
+        Self.stamp(&call)
+        return try await next(call)
+    }
+
+    /// Marks a command `mesh-kind: command` and gives it a key if it has none; a query is left alone.
+    static func stamp(_ call: inout ClientCall) {
+        guard call.kind == .command else { return }
         call.metadata[MetadataKey.kind] = MethodKind.command.rawValue
         if call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true {
             var rng = SystemRandomNumberGenerator()
             call.metadata[MetadataKey.idempotencyKey] = Self.newKey(using: &rng)
         }
-        return try await next(call)
     }
 
     /// 32 lower-case hex digits.

@@ -9,33 +9,71 @@ import MeshWire
 /// the handler's task at the deadline.
 /// Client: a call made inside a served call waits at most the remaining budget of the outer call
 /// (`min(own timeout, CallScope.deadline - now)`); with no budget left it fails without being sent.
-public struct DeadlineMiddleware: ServerMiddleware, ClientMiddleware {
+public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
     let clock: any MeshClock
 
     public init(clock: any MeshClock = SystemClock()) { self.clock = clock }
 
     public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+        try await serve(call) { () async throws(RPCError) in try await next(call) }
+    }
+
+    public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
+        try serveInline(call) { () throws(RPCError) in try next(call) }
+    }
+
+    /// Runs `body` (the rest of the call) under the call's deadline: refused if it has passed, bound to
+    /// `CallScope.deadline` meanwhile, a late result replaced by `deadlineExceeded`.
+    func serve<R: Sendable>(_ call: ServerCall, _ body: () async throws(RPCError) -> R) async throws(RPCError) -> R {
         guard let deadline = call.context.deadline else {
-            return try await CallScope.with(deadline: nil) { () async throws(RPCError) in try await next(call) }
+            // No deadline: make sure none is inherited (binding nil over nil would only cost a push).
+            guard CallScope.deadline != nil else { return try await body() }
+            return try await CallScope.with(deadline: nil, body)
         }
+        try checkStart(call, deadline)
+        let result = try await CallScope.with(deadline: deadline, body)
+        try checkFinish(call, deadline)
+        return result
+    }
+
+    /// `serve` for a synchronous body (inline handlers, on the event loop).
+    func serveInline<R>(_ call: ServerCall, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
+        guard let deadline = call.context.deadline else {
+            guard CallScope.deadline != nil else { return try body() }
+            return try CallScope.withInline(deadline: nil, body)
+        }
+        try checkStart(call, deadline)
+        let result = try CallScope.withInline(deadline: deadline, body)
+        try checkFinish(call, deadline)
+        return result
+    }
+
+    private func checkStart(_ call: ServerCall, _ deadline: MeshInstant) throws(RPCError) {
         guard clock.now() < deadline else {
             throw RPCError(.deadlineExceeded, "\(call.context.method): the caller's deadline passed before the handler ran")
         }
-        let response = try await CallScope.with(deadline: deadline) { () async throws(RPCError) in try await next(call) }
+    }
+
+    private func checkFinish(_ call: ServerCall, _ deadline: MeshInstant) throws(RPCError) {
         guard clock.now() <= deadline else {
             throw RPCError(.deadlineExceeded, "\(call.context.method): the handler finished after the caller's deadline")
         }
-        return response
     }
 
     public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
-        guard let inherited = CallScope.deadline else { return try await next(call) }
+        guard CallScope.deadline != nil else { return try await next(call) }
+        var call = call
+        try limit(&call)
+        return try await next(call)
+    }
+
+    /// Shortens `call.timeout` to what is left of the served call's deadline, if one is in scope.
+    func limit(_ call: inout ClientCall) throws(RPCError) {
+        guard let inherited = CallScope.deadline else { return }
         let remaining = inherited - clock.now()
         guard remaining > .zero else {
             throw RPCError(.deadlineExceeded, "\(call.method): no time left of the calling request's deadline")
         }
-        var call = call
         call.timeout = call.timeout.map { min($0, remaining) } ?? remaining
-        return try await next(call)
     }
 }

@@ -7,7 +7,7 @@ import MeshCore
 /// response metadata `idempotent-replay: true` and the handler does not run again; a different request
 /// under a used key is refused with `invalidArgument`; a repeat while the first is still running gets
 /// `aborted`. Failed commands are not stored: a retry runs again.
-public struct IdempotencyMiddleware: ServerMiddleware {
+public struct IdempotencyMiddleware: InlineServerMiddleware {
     public static let maxKeyLength = 128
     let store: any IdempotencyStore
     let clock: any MeshClock
@@ -15,6 +15,16 @@ public struct IdempotencyMiddleware: ServerMiddleware {
     public init(store: any IdempotencyStore = InMemoryIdempotencyStore(), clock: any MeshClock = SystemClock()) {
         self.store = store
         self.clock = clock
+    }
+
+    /// Queries pass untouched, inline too; commands go to the (async) store, so they take the async path.
+    public func runsInline(_ call: ServerCall) -> Bool { call.kind != .command }
+
+    public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
+        guard call.kind != .command else {
+            throw RPCError(.internal, "\(call.context.method): a command is deduplicated on the async path only")
+        }
+        return try next(call)
     }
 
     public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {

@@ -8,6 +8,9 @@ public enum MetadataKey {
     public static let idempotencyKey = "idempotency-key"
     /// `command` on a command; absent on a query. The server's own registration is authoritative.
     public static let kind = "mesh-kind"
+    /// On a hedged query's extra attempts: how many attempts of the same call were started before this one
+    /// (decimal, ≥ 1). Absent on a first attempt.
+    public static let previousAttempts = "mesh-previous-attempts"
     /// Response metadata: `true` when a command's stored response was replayed instead of running it again.
     public static let idempotentReplay = "idempotent-replay"
 }

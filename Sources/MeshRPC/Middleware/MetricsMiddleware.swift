@@ -8,12 +8,14 @@ import Synchronization
 /// Emits `mesh_rpc_<side>_calls_total` (counter) and `mesh_rpc_<side>_duration` (timer, nanoseconds),
 /// side = `server` or `client`, dimensions `service`, `method`, `outcome`. Metric objects are created once
 /// per (method, outcome) and cached, so a call costs two clock reads and a dictionary lookup.
-public struct MetricsMiddleware: ServerMiddleware, ClientMiddleware {
-    private let instruments: Instruments
+public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
+    private let server: Instruments
+    private let client: Instruments
     private let clock: any MeshClock
 
     public init(factory: any MetricsFactory = MetricsSystem.factory, clock: any MeshClock = SystemClock()) {
-        self.instruments = Instruments(factory: factory)
+        self.server = Instruments(side: "server", factory: factory)
+        self.client = Instruments(side: "client", factory: factory)
         self.clock = clock
     }
 
@@ -21,10 +23,22 @@ public struct MetricsMiddleware: ServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
-            instruments.record("server", call.context.method, .ok, clock.now() - start)
+            server.record(call.context.method, .ok, clock.now() - start)
             return response
         } catch {
-            instruments.record("server", call.context.method, error.code, clock.now() - start)
+            server.record(call.context.method, error.code, clock.now() - start)
+            throw error
+        }
+    }
+
+    public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
+        let start = clock.now()
+        do {
+            let response = try next(call)
+            server.record(call.context.method, .ok, clock.now() - start)
+            return response
+        } catch {
+            server.record(call.context.method, error.code, clock.now() - start)
             throw error
         }
     }
@@ -33,43 +47,71 @@ public struct MetricsMiddleware: ServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
-            instruments.record("client", call.method, .ok, clock.now() - start)
+            recordClient(call.method, .ok, clock.now() - start)
             return response
         } catch {
-            instruments.record("client", call.method, error.code, clock.now() - start)
+            recordClient(call.method, error.code, clock.now() - start)
             throw error
         }
     }
 
-    /// The cache of metric objects. Sendable: its only mutable state is behind a `Mutex`.
+    func recordClient(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
+        client.record(method, outcome, elapsed)
+    }
+
+    func recordServer(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
+        server.record(method, outcome, elapsed)
+    }
+
+    /// The metric objects of one side, per method and outcome, made on first use and then reused: a call
+    /// costs one lookup by method under an uncontended lock. Sendable: mutable state is behind `Mutex`es.
     private final class Instruments: Sendable {
-        struct Key: Hashable {
-            var side: String
-            var method: String
-            var outcome: RPCStatus.Code
+        struct Pair {
+            let calls: CoreMetrics.Counter
+            let duration: CoreMetrics.Timer
         }
 
+        /// One method's metrics: `ok` made up front, other outcomes when they first happen.
+        final class Method: Sendable {
+            let ok: Pair
+            let others = Mutex<[RPCStatus.Code: Pair]>([:])
+            init(ok: Pair) { self.ok = ok }
+        }
+
+        let side: String
         let factory: any MetricsFactory
-        let cache = Mutex<[Key: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+        let methods = Mutex<[String: Method]>([:])
 
-        init(factory: any MetricsFactory) { self.factory = factory }
+        init(side: String, factory: any MetricsFactory) {
+            self.side = side
+            self.factory = factory
+        }
 
-        func record(_ side: String, _ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
-            let key = Key(side: side, method: method, outcome: outcome)
-            let (counter, timer) = cache.withLock { cache in
-                if let found = cache[key] { return found }
-                let service = String(method.prefix { $0 != "/" })
-                let name = String(method.drop { $0 != "/" }.dropFirst())
-                let dimensions = [("service", service), ("method", name), ("outcome", outcome.description)]
-                let made = (
-                    CoreMetrics.Counter(label: "mesh_rpc_\(side)_calls_total", dimensions: dimensions, factory: factory),
-                    CoreMetrics.Timer(label: "mesh_rpc_\(side)_duration", dimensions: dimensions, factory: factory)
-                )
-                cache[key] = made
+        func record(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
+            let entry = methods.withLock { methods in
+                if let found = methods[method] { return found }
+                let made = Method(ok: pair(method, .ok))
+                methods[method] = made
                 return made
             }
-            counter.increment()
-            timer.recordNanoseconds(elapsed.nanoseconds)
+            let metrics = outcome == .ok ? entry.ok : entry.others.withLock { others in
+                if let found = others[outcome] { return found }
+                let made = pair(method, outcome)
+                others[outcome] = made
+                return made
+            }
+            metrics.calls.increment()
+            metrics.duration.recordNanoseconds(elapsed.nanoseconds)
+        }
+
+        private func pair(_ method: String, _ outcome: RPCStatus.Code) -> Pair {
+            let service = String(MethodPath.service(of: method))
+            let name = String(MethodPath.method(of: method))
+            let dimensions = [("service", service), ("method", name), ("outcome", outcome.description)]
+            return Pair(
+                calls: CoreMetrics.Counter(label: "mesh_rpc_\(side)_calls_total", dimensions: dimensions, factory: factory),
+                duration: CoreMetrics.Timer(label: "mesh_rpc_\(side)_duration", dimensions: dimensions, factory: factory)
+            )
         }
     }
 }

@@ -12,7 +12,7 @@ public struct ServerCall: Sendable {
     }
 
     /// `service` of `service/method`.
-    public var service: Substring { context.method.prefix { $0 != "/" } }
+    public var service: Substring { MethodPath.service(of: context.method) }
 }
 
 /// A successful answer: the encoded response and response metadata.

@@ -28,18 +28,55 @@ public struct ServerNext: Sendable {
 }
 
 /// The ordered server middleware of a node. The first element sees a call first and its result last.
+///
+/// When every middleware is an `InlineServerMiddleware` that accepts the call, an inline handler is served
+/// synchronously on the event loop (`handleInline`): no task is created for the call.
 public struct ServerPipeline: Sendable {
     public private(set) var middleware: [any ServerMiddleware]
+    /// `middleware` again when every one of them can run inline; nil otherwise.
+    private var inlineSteps: [any InlineServerMiddleware]?
 
-    public init(_ middleware: [any ServerMiddleware] = []) { self.middleware = middleware }
+    public init(_ middleware: [any ServerMiddleware] = []) {
+        self.middleware = middleware
+        self.inlineSteps = Self.inlineForms(of: middleware)
+    }
 
     public var isEmpty: Bool { middleware.isEmpty }
 
+    /// True when every middleware has a synchronous form (calls may still opt out one by one).
+    public var runsInline: Bool { inlineSteps != nil }
+
     /// Appends a middleware (it runs after, i.e. inside, those already present).
-    public mutating func append(_ m: any ServerMiddleware) { middleware.append(m) }
+    public mutating func append(_ m: any ServerMiddleware) {
+        middleware.append(m)
+        inlineSteps = Self.inlineForms(of: middleware)
+    }
 
     /// Runs `call` through every middleware and then `handler`.
     public func handle(_ call: ServerCall, handler: ErasedHandler) async throws(RPCError) -> ServerResponse {
-        try await ServerNext(steps: middleware, index: 0, handler: handler)(call)
+        if case .inline(let run) = handler, let result = handleInline(call, handler: run) { return try result.get() }
+        return try await ServerNext(steps: middleware, index: 0, handler: handler)(call)
+    }
+
+    /// Runs `call` through every middleware and an inline handler synchronously, on the calling thread;
+    /// nil if some middleware cannot serve this call inline (then use `handle`, which runs it as async).
+    public func handleInline(_ call: ServerCall, handler: @escaping InlineHandler) -> Result<ServerResponse, RPCError>? {
+        guard let steps = inlineSteps else { return nil }
+        for step in steps where !step.runsInline(call) { return nil }
+        do throws(RPCError) {
+            return .success(try InlineServerNext(steps: steps, index: 0, handler: handler)(call))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func inlineForms(of middleware: [any ServerMiddleware]) -> [any InlineServerMiddleware]? {
+        var steps: [any InlineServerMiddleware] = []
+        steps.reserveCapacity(middleware.count)
+        for m in middleware {
+            guard let inline = m as? any InlineServerMiddleware else { return nil }
+            steps.append(inline)
+        }
+        return steps
     }
 }

@@ -13,35 +13,34 @@ extension ServerPipeline {
         idempotency: any IdempotencyStore = InMemoryIdempotencyStore(),
         clock: any MeshClock = SystemClock()
     ) -> ServerPipeline {
-        var steps: [any ServerMiddleware] = [
-            TracingMiddleware(),
-            MetricsMiddleware(factory: metrics, clock: clock),
-            LoggingMiddleware(logger: logger, clock: clock),
-            DeadlineMiddleware(clock: clock),
-        ]
-        if let authorization { steps.append(AuthorizationMiddleware(authorization)) }
-        if let validation { steps.append(validation) }
-        steps.append(IdempotencyMiddleware(store: idempotency, clock: clock))
-        return ServerPipeline(steps)
+        var checks: [any CheckingServerMiddleware] = []
+        if let authorization { checks.append(AuthorizationMiddleware(authorization)) }
+        if let validation { checks.append(validation) }
+        // One step doing what TracingMiddleware, MetricsMiddleware, LoggingMiddleware, DeadlineMiddleware, the
+        // checks and IdempotencyMiddleware do, in that order.
+        return ServerPipeline([
+            StandardServerMiddleware(
+                logger: logger, metrics: metrics, checks: checks,
+                idempotency: IdempotencyMiddleware(store: idempotency, clock: clock), clock: clock)
+        ])
     }
 }
 
 extension ClientPipeline {
     /// The default client pipeline, outermost first: deadline inheritance, tracing, command keys, metrics,
-    /// logging, then breakers and retries (if given) — so every retry carries the same key and trace.
+    /// logging, then query hedging (if given), then breakers and retries (if given) — so every retry and
+    /// hedge carries the same key and trace, and every hedge passes its peer's breaker.
     public static func standard(
         logger: Logger,
         metrics: any MetricsFactory = MetricsSystem.factory,
         resilience: ResilienceMiddleware? = nil,
+        hedging: QueryHedger? = nil,
         clock: any MeshClock = SystemClock()
     ) -> ClientPipeline {
-        var steps: [any ClientMiddleware] = [
-            DeadlineMiddleware(clock: clock),
-            TracingMiddleware(),
-            CommandKeyMiddleware(),
-            MetricsMiddleware(factory: metrics, clock: clock),
-            LoggingMiddleware(logger: logger, clock: clock),
-        ]
+        // One step doing what DeadlineMiddleware, TracingMiddleware, CommandKeyMiddleware, MetricsMiddleware
+        // and LoggingMiddleware do, in that order (four async steps fewer per call).
+        var steps: [any ClientMiddleware] = [StandardClientMiddleware(logger: logger, metrics: metrics, clock: clock)]
+        if let hedging { steps.append(hedging) }
         if let resilience { steps.append(resilience) }
         return ClientPipeline(steps)
     }

@@ -3,7 +3,7 @@ import MeshWire
 /// Checks requests before their handler runs: a method with rules gets its request decoded and checked;
 /// the first failing rule ends the call with `invalidArgument` and the rule's message. Methods without
 /// rules pass untouched (no decode).
-public struct ValidationMiddleware: ServerMiddleware {
+public struct ValidationMiddleware: CheckingServerMiddleware {
     typealias Rule = @Sendable (ArraySlice<UInt8>) -> String?
     private var rules: [String: [Rule]] = [:]
 
@@ -23,14 +23,12 @@ public struct ValidationMiddleware: ServerMiddleware {
         }
     }
 
-    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
-        if let methodRules = rules[call.context.method] {
-            for rule in methodRules {
-                if let problem = rule(call.payload) {
-                    throw RPCError(.invalidArgument, "\(call.context.method): \(problem)")
-                }
+    public func check(_ call: ServerCall) throws(RPCError) {
+        guard !rules.isEmpty, let methodRules = rules[call.context.method] else { return }
+        for rule in methodRules {
+            if let problem = rule(call.payload) {
+                throw RPCError(.invalidArgument, "\(call.context.method): \(problem)")
             }
         }
-        return try await next(call)
     }
 }

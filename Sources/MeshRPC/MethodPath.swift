@@ -1,0 +1,14 @@
+/// Splits a `service/method` path on its first `/`, scanning UTF-8 bytes (no per-character work).
+enum MethodPath {
+    /// The `service` part (the whole path if it has no `/`).
+    static func service(of path: String) -> Substring {
+        guard let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) else { return path[...] }
+        return path[..<slash]
+    }
+
+    /// The `method` part (empty if the path has no `/`).
+    static func method(of path: String) -> Substring {
+        guard let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) else { return "" }
+        return path[path.utf8.index(after: slash)...]
+    }
+}
