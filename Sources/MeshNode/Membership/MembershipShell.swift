@@ -1,5 +1,6 @@
 import Logging
 import MeshCore
+import MeshCrypto
 import MeshMembership
 import MeshRPC
 import MeshTransport
@@ -218,15 +219,15 @@ public final class MembershipShell: Sendable {
                 let connection = try await transport.connection(to: address, peerName: outgoing.peer, deadline: deadline)
                 // A new dial checks the name in the handshake; a reused connection to the address is checked here.
                 if let peer = outgoing.peer, connection.peer.name != peer {
-                    throw RPCError(.unauthenticated,
-                                   "peerNameMismatch: \(address) is '\(connection.peer.name)', expected '\(peer)'")
+                    let reason = "\(address) is '\(connection.peer.name)', expected '\(peer)'"
+                    throw RPCError(.unauthenticated, reason, cause: CryptoError(.peerNameMismatch, reason))
                 }
                 try await connection.send(MembershipMethods.message, outgoing.message, options: options)
             }
             metrics.sent.increment()
         } catch {
             metrics.sendFailures.increment()
-            if let peer = outgoing.peer, error.code == .unauthenticated, "\(error)".contains("peerNameMismatch") {
+            if let peer = outgoing.peer, Self.isPeerNameMismatch(error) {
                 metrics.peerMismatches.increment()
                 logger.warning("membership send refused: another node answers at the member's address", metadata: [
                     "mesh.address": "\(address)", "mesh.member": "\(peer)", "error": "\(error)",
@@ -235,6 +236,21 @@ public final class MembershipShell: Sendable {
             }
             logger.debug("membership send failed", metadata: ["mesh.address": "\(address)", "error": "\(error)"])
         }
+    }
+
+    /// True when `error` says another node answered at the address: the handshake's certificate check
+    /// (`CryptoError.peerNameMismatch`, carried by the connection error) or the check of a reused connection.
+    static func isPeerNameMismatch(_ error: RPCError) -> Bool {
+        var cause = error.cause
+        while let current = cause {
+            switch current {
+            case let crypto as CryptoError: return crypto.code == .peerNameMismatch
+            case let connection as ConnectionError: cause = connection.cause
+            case let rpc as RPCError: cause = rpc.cause
+            default: return false
+            }
+        }
+        return false
     }
 
     /// Resolves the seed names again every `interval` and hands the addresses to the instance, which offers
