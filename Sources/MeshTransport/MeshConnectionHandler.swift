@@ -925,6 +925,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
         if promise == nil {
             pendingOut = out
+            // A large batch goes out at once, so the peer starts on it while this loop keeps working.
+            if out.readableBytes >= Self.eagerFlushBytes { flushNow() }
         } else {
             context.write(wrapOutboundOut(out), promise: promise)
         }
@@ -936,6 +938,12 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             beginShutdown(grace: config.shutdownGrace, reason: "renewing the connection's frame keys")
         }
     }
+
+    /// Sealed bytes pending past which they are flushed at once instead of at the end of the read batch, so
+    /// the peer starts on them while this loop keeps working: both cores stay busy instead of taking turns.
+    /// Measured with 4 KiB echo calls from the event loop: ×2–3 calls/s at 16 and 64 in flight (16–64 KiB
+    /// all within noise of each other); 64 B batches rarely reach it.
+    static let eagerFlushBytes = 32 * 1024
 
     /// Hands the batch of sealed frames (if any) to the channel, keeping frame order.
     private func writePending(_ context: ChannelHandlerContext) {
