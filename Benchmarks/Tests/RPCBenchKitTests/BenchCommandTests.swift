@@ -10,7 +10,7 @@ import Testing
         expected.warmUpSeconds = 0.5
         expected.payloadSizes = [64, 4096]
         expected.concurrencies = [1, 16, 64, 256]
-        expected.targets = ["grpc", "nio", "nio-async", "mesh"]
+        expected.targets = ["grpc", "nio", "nio-async", "mesh", "mesh-loop", "mesh-future"]
         #expect(command == .run(expected))
     }
 
