@@ -192,7 +192,9 @@ public final class MeshTransport: Sendable {
     /// their `deadline`.
     ///
     /// With `peerName`, any available connection to that peer is reused whichever side dialled it (one
-    /// connection per pair of peers), and a new connection must present a certificate with that name.
+    /// connection per pair of peers), and the connection returned always belongs to that peer: a new one
+    /// must present a certificate with that name, and an existing one to the address held by another node
+    /// is refused (`unauthenticated`, cause `CryptoError.peerNameMismatch`).
     public func connection(
         to address: HostPort,
         peerName: String? = nil,
@@ -234,11 +236,13 @@ public final class MeshTransport: Sendable {
             }
             switch step {
             case .use(let c):
-                return c
+                return try Self.checked(c, at: address, peerName: peerName)
             case .refuse(let e):
                 throw e
             case .wait(let f):
-                do { return try await f.get() } catch { continue }
+                let c: MeshConnection
+                do { c = try await f.get() } catch { continue }
+                return try Self.checked(c, at: address, peerName: peerName)
             case .sleep(let until, let lastError):
                 let wait = until - .now()
                 let tooLate = deadline.map { clock.now() + .nanoseconds(wait.nanoseconds) > $0 } ?? false
@@ -266,6 +270,17 @@ public final class MeshTransport: Sendable {
                 }
             }
         }
+    }
+
+    /// `connection` if it is to `peerName` (or no name is expected). A connection to the address that was
+    /// dialled without a name, or by a caller expecting another one, may be to some other node: refused the
+    /// way the handshake refuses it (`unauthenticated`, cause `CryptoError.peerNameMismatch`).
+    private static func checked(
+        _ connection: MeshConnection, at address: HostPort, peerName: String?
+    ) throws(RPCError) -> MeshConnection {
+        guard let peerName, connection.peer.name != peerName else { return connection }
+        let reason = "\(address) is '\(connection.peer.name)', expected '\(peerName)'"
+        throw RPCError(.unauthenticated, reason, cause: CryptoError(.peerNameMismatch, reason))
     }
 
     private func backoffDelay(attempt: Int) -> MeshDuration {

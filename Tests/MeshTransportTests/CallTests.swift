@@ -204,6 +204,28 @@ struct ConnectionReuseTests {
             await b.shutdown()
         }
     }
+
+    @Test func aConnectionDialledWithoutANameIsNotHandedToACallerExpectingAnotherPeer() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let a = MeshTransport(identity: cluster.identity("node-a"), router: Echo.router(), group: group, logger: testLogger)
+            let b = MeshTransport(identity: cluster.identity("node-b"), router: ServiceRouter(), group: group, logger: testLogger)
+            let addressA = try await a.listen(on: loopback())
+            let anonymous = try await b.connection(to: addressA)
+            #expect(anonymous.peer.name == "node-a")
+            // node-z is expected at node-a's address: the open connection to node-a is refused, not reused.
+            let e = await #expect(throws: RPCError.self) { try await b.connection(to: addressA, peerName: "node-z") }
+            #expect(e?.code == .unauthenticated)
+            #expect((e?.cause as? CryptoError)?.code == .peerNameMismatch)
+            #expect(e?.message.contains("'node-a', expected 'node-z'") == true)
+            // The right name gets the same connection back; no second connection was made.
+            let named = try await b.connection(to: addressA, peerName: "node-a")
+            #expect(named === anonymous)
+            #expect(b.connections.count == 1)
+            await a.shutdown()
+            await b.shutdown()
+        }
+    }
 }
 
 @Suite("Reconnect and keepalive")
