@@ -1,3 +1,5 @@
+import MeshCore
+
 /// An order-independent summary of a member table in 64 buckets, for digest anti-entropy: two nodes
 /// compare digests and exchange only the members of buckets that differ.
 ///
@@ -54,11 +56,6 @@ public struct StateDigest: Hashable, Sendable {
         return hash
     }
 
-    /// SplitMix64's output function applied to `x`.
-    public static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    /// SplitMix64's next output for state `x`: `finalize(x + gamma)`.
+    public static func mix(_ x: UInt64) -> UInt64 { SplitMix64.finalize(x &+ SplitMix64.gamma) }
 }

@@ -37,7 +37,7 @@ public struct ServiceRouter: Sendable {
     }
 
     public var methods: [String] { entries.keys.sorted() }
-    public var services: [String] { Array(Set(entries.keys.map { String($0.split(separator: "/")[0]) })).sorted() }
+    public var services: [String] { Array(Set(entries.keys.map { String(MethodPath.service(of: $0)) })).sorted() }
 
     public func handler(for path: String) -> ErasedHandler? { entries[path]?.handler }
 

@@ -468,9 +468,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         let serverCall = ServerCall(context: ctx, kind: entry.kind, payload: head.payload[...])
         // Inline handlers run right here (no task) when the server middleware all run inline too (or there
         // is none); everything else runs as a task.
-        if case .inline(let run) = handler, let result = router.pipeline.isEmpty
-            ? Self.run(run, serverCall) : router.pipeline.handleInline(serverCall, handler: run)
-        {
+        if case .inline(let run) = handler, let result = router.pipeline.handleInline(serverCall, handler: run) {
             if !oneWay { answer(stream, Self.response(result)) } else { logOneWayFailure(result, head.method) }
         } else {
             guard let context else { return }
@@ -497,14 +495,6 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                     loop.execute { bound.value.finishInbound(stream, result, oneWay: oneWay, method: method) }
                 }
             }
-        }
-    }
-
-    private static func run(_ handler: InlineHandler, _ call: ServerCall) -> Result<ServerResponse, RPCError> {
-        do throws(RPCError) {
-            return .success(ServerResponse(payload: try handler(call.payload, call.context)))
-        } catch {
-            return .failure(error)
         }
     }
 

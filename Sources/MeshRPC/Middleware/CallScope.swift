@@ -45,15 +45,19 @@ extension CallScope {
 
     /// Runs the synchronous `body` with `deadline` bound (works outside a task too).
     static func withInline<R>(deadline: MeshInstant?, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
-        let result: Result<R, RPCError> = $deadline.withValue(deadline) {
-            do throws(RPCError) { return .success(try body()) } catch { return .failure(error) }
-        }
-        return try result.get()
+        try bind($deadline, deadline, body)
     }
 
     /// Runs the synchronous `body` with `trace` bound (works outside a task too).
     static func withInline<R>(trace: TraceContext, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
-        let result: Result<R, RPCError> = $trace.withValue(trace) {
+        try bind($trace, trace, body)
+    }
+
+    /// `TaskLocal.withValue` for a body with typed throws (its own signature throws untyped errors).
+    private static func bind<V: Sendable, R>(
+        _ local: TaskLocal<V>, _ value: V, _ body: () throws(RPCError) -> R
+    ) throws(RPCError) -> R {
+        let result: Result<R, RPCError> = local.withValue(value) {
             do throws(RPCError) { return .success(try body()) } catch { return .failure(error) }
         }
         return try result.get()

@@ -1,3 +1,4 @@
+import MeshCore
 import Synchronization
 
 /// A lock-free, process-wide source of random-looking 64-bit ids for trace and span ids: SplitMix64 over
@@ -17,7 +18,7 @@ struct FastIDSource: RandomNumberGenerator {
     }
 
     private static let shared = State()
-    private static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private static let gamma = SplitMix64.gamma
     private static let blockSize: UInt64 = 4
 
     /// The next counter value of the reserved block, and how many of the block are left.
@@ -32,11 +33,9 @@ struct FastIDSource: RandomNumberGenerator {
                 &- Self.gamma &* (Self.blockSize - 1)
             left = Self.blockSize
         }
-        var z = position
+        let z = position
         position &+= Self.gamma
         left -= 1
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        return SplitMix64.finalize(z)
     }
 }

@@ -28,10 +28,10 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
-            log(level, "call served", call.context.method, call.context.peerName, "ok", since: start)
+            serverFinished(call, nil, elapsed: clock.now() - start)
             return response
         } catch {
-            log(failureLevel, "call failed: \(error.message)", call.context.method, call.context.peerName, "\(error.code)", since: start)
+            serverFinished(call, error, elapsed: clock.now() - start)
             throw error
         }
     }
@@ -41,10 +41,10 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try next(call)
-            log(level, "call served", call.context.method, call.context.peerName, "ok", since: start)
+            serverFinished(call, nil, elapsed: clock.now() - start)
             return response
         } catch {
-            log(failureLevel, "call failed: \(error.message)", call.context.method, call.context.peerName, "\(error.code)", since: start)
+            serverFinished(call, error, elapsed: clock.now() - start)
             throw error
         }
     }
@@ -54,50 +54,35 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
-            log(level, "call returned", call.method, call.peer, "ok", since: start)
+            clientFinished(call, nil, elapsed: clock.now() - start)
             return response
         } catch {
-            log(failureLevel, "call failed: \(error.message)", call.method, call.peer, "\(error.code)", since: start)
+            clientFinished(call, error, elapsed: clock.now() - start)
             throw error
         }
     }
 
-    /// Logs a call the standard client middleware timed itself (one clock reading shared with metrics).
-    func clientFinished(_ call: ClientCall, _ error: RPCError?, elapsed: MeshDuration) {
+    /// Logs a finished client call (`elapsed` is only evaluated if the line is logged).
+    func clientFinished(_ call: ClientCall, _ error: RPCError?, elapsed: @autoclosure () -> MeshDuration) {
         finished("call returned", call.method, call.peer, error, elapsed)
     }
 
-    /// Logs a call the standard server middleware timed itself.
-    func serverFinished(_ call: ServerCall, _ error: RPCError?, elapsed: MeshDuration) {
+    /// Logs a served call (`elapsed` is only evaluated if the line is logged).
+    func serverFinished(_ call: ServerCall, _ error: RPCError?, elapsed: @autoclosure () -> MeshDuration) {
         finished("call served", call.context.method, call.context.peerName, error, elapsed)
     }
 
-    private func finished(_ success: String, _ method: String, _ peer: String, _ error: RPCError?, _ elapsed: MeshDuration) {
-        if let error {
-            guard logger.logLevel <= failureLevel else { return }
-            log(failureLevel, "call failed: \(error.message)", method, peer, "\(error.code)", elapsed: elapsed)
-        } else {
-            log(level, success, method, peer, "ok", elapsed: elapsed)
-        }
-    }
-
-    private func log(
-        _ level: Logger.Level, _ message: String, _ method: String, _ peer: String, _ outcome: String, since start: MeshInstant
+    private func finished(
+        _ success: String, _ method: String, _ peer: String, _ error: RPCError?, _ elapsed: () -> MeshDuration
     ) {
-        guard logger.logLevel <= level else { return }
-        log(level, message, method, peer, outcome, elapsed: clock.now() - start)
-    }
-
-    private func log(
-        _ level: Logger.Level, _ message: String, _ method: String, _ peer: String, _ outcome: String, elapsed: MeshDuration
-    ) {
+        let level = error == nil ? self.level : failureLevel
         guard logger.logLevel <= level else { return }
         CallScope.logger(logger).log(
             level: level,
-            "\(message)",
+            "\(error.map { "call failed: \($0.message)" } ?? success)",
             metadata: [
-                "mesh.method": "\(method)", "mesh.peer": "\(peer)", "outcome": "\(outcome)",
-                "duration-ms": "\(elapsed.milliseconds)",
+                "mesh.method": "\(method)", "mesh.peer": "\(peer)", "outcome": "\(error.map { "\($0.code)" } ?? "ok")",
+                "duration-ms": "\(elapsed().milliseconds)",
             ]
         )
     }

@@ -52,10 +52,10 @@ public struct ServerPipeline: Sendable {
         inlineSteps = Self.inlineForms(of: middleware)
     }
 
-    /// Runs `call` through every middleware and then `handler`.
+    /// Runs `call` through every middleware's async form and then `handler` (the path for calls that
+    /// `handleInline` declined; by contract both forms behave the same).
     public func handle(_ call: ServerCall, handler: ErasedHandler) async throws(RPCError) -> ServerResponse {
-        if case .inline(let run) = handler, let result = handleInline(call, handler: run) { return try result.get() }
-        return try await ServerNext(steps: middleware, index: 0, handler: handler)(call)
+        try await ServerNext(steps: middleware, index: 0, handler: handler)(call)
     }
 
     /// Runs `call` through every middleware and an inline handler synchronously, on the calling thread;
