@@ -42,7 +42,7 @@ struct DeadlineMiddlewareTests {
         let sent = Recorder<ClientCall>()
         let pipeline = ClientPipeline([DeadlineMiddleware(clock: clock)])
         var call = ClientCall(method: "s/m", kind: .query, peer: "p", metadata: [:], payload: [], timeout: .seconds(10))
-        try await CallScope.$deadline.withValue(MeshInstant.zero + .milliseconds(300)) {
+        try await CallScope.withScope(deadline: MeshInstant.zero + .milliseconds(300)) {
             clock.advance(by: .milliseconds(100))
             _ = try await pipeline.send(call, terminal: recordingTerminal(sent))  // 10 s asked, 200 ms left
             call.timeout = .milliseconds(50)
@@ -59,7 +59,7 @@ struct DeadlineMiddlewareTests {
         let sent = Recorder<ClientCall>()
         let call = ClientCall(method: "s/m", kind: .query, peer: "p", metadata: [:], payload: [], timeout: .seconds(1))
         let error = await #expect(throws: RPCError.self) {
-            try await CallScope.$deadline.withValue(MeshInstant.zero + .milliseconds(999)) {
+            try await CallScope.withScope(deadline: MeshInstant.zero + .milliseconds(999)) {
                 try await ClientPipeline([DeadlineMiddleware(clock: clock)]).send(call, terminal: recordingTerminal(sent))
             }
         }

@@ -24,17 +24,19 @@ struct PipelineCostBenchmark {
             var logger = Logger(label: "bench")
             logger.logLevel = .info
             var results: [String: [Double]] = [:]
+            var cpu: [String: [Double]] = [:]
             for round in 0..<Self.rounds {
-                for full in [false, true] {
+                for full in Self.pipelines {
                     for method in [Self.inlineEcho, Self.asyncEcho] {
-                        let rate = try await Self.run(group: group, method: method, full: full, logger: logger)
+                        let (rate, cpuPerCall) = try await Self.run(group: group, method: method, full: full, logger: logger)
                         let name = "\(method.method) \(full ? "default" : "empty")"
                         results[name, default: []].append(rate)
-                        print("round \(round) \(name): \(Int(rate)) calls/s")
+                        cpu[name, default: []].append(cpuPerCall)
+                        print("round \(round) \(name): \(Int(rate)) calls/s, \(Self.micros(cpuPerCall)) µs CPU/call")
                     }
                 }
             }
-            for method in ["Inline", "Async"] {
+            for method in ["Inline", "Async"] where Self.pipelines.count == 2 {
                 let empty = results["\(method) empty"]!.sorted()
                 let full = results["\(method) default"]!.sorted()
                 for (label, e, f) in [("median", empty[empty.count / 2], full[full.count / 2]), ("best", empty.last!, full.last!)] {
@@ -42,9 +44,31 @@ struct PipelineCostBenchmark {
                     print("BENCH \(method) echo \(label) of \(Self.rounds): empty \(Int(e)) calls/s, default \(Int(f)) calls/s, "
                         + "default/empty = \(permille / 10).\(permille % 10) %")
                 }
+                // CPU per call (both ends, this process) is what the ratio comes down to on a saturated machine, and
+                // is less disturbed than calls/s by other load on a shared machine.
+                let e = cpu["\(method) empty"]!.sorted()[Self.rounds / 2], f = cpu["\(method) default"]!.sorted()[Self.rounds / 2]
+                let permille = Int((e / f * 1000).rounded())
+                print("BENCH \(method) echo CPU/call median of \(Self.rounds): empty \(Self.micros(e)) µs, default \(Self.micros(f)) µs, "
+                    + "empty/default = \(permille / 10).\(permille % 10) %")
             }
-            try await Self.pipelineOnly(logger: logger)
+            if Self.pipelines.count == 2 { try await Self.pipelineOnly(logger: logger) }
         }
+    }
+
+    /// MESH_BENCH_ONLY=empty or default: run one kind of pipeline only (for profiling one side).
+    static let pipelines: [Bool] = switch getenv("MESH_BENCH_ONLY").map({ String(cString: $0) }) {
+    case "empty": [false]
+    case "default": [true]
+    default: [false, true]
+    }
+    static func micros(_ seconds: Double) -> String { String(Double(Int(seconds * 1e8)) / 100) }
+
+    /// User + system CPU seconds this process has used (`getrusage`).
+    static func processCPU() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
     static let side = getenv("MESH_BENCH_SIDE").map { String(cString: $0) } ?? "both"
@@ -98,7 +122,7 @@ struct PipelineCostBenchmark {
 
     static func run(
         group: MultiThreadedEventLoopGroup, method: MethodDescriptor<RawMessage, RawMessage>, full: Bool, logger: Logger
-    ) async throws -> Double {
+    ) async throws -> (callsPerSecond: Double, cpuPerCall: Double) {
         let cluster = RoleCluster()
         var router = ServiceRouter()
         router.registerInline(inlineEcho) { req, _ in req }
@@ -145,12 +169,14 @@ struct PipelineCostBenchmark {
         try await burst(4_000)  // warm up
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuStart = processCPU()
         try await burst(calls)
         let elapsed = clock.now - start
+        let cpuPerCall = (processCPU() - cpuStart) / Double(calls)
         await client.shutdown()
         await server.shutdown()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(calls) / seconds
+        return (Double(calls) / seconds, cpuPerCall)
     }
 }
 

@@ -22,12 +22,10 @@ struct StandardClientMiddlewareTests {
             clock.advance(by: .milliseconds(4))
             return n == 0 ? .ok : RPCStatus(code: .unavailable, message: "down")
         }
-        try await CallScope.$trace.withValue(scoped) {
-            try await CallScope.$deadline.withValue(MeshInstant.zero + .milliseconds(300)) {
-                _ = try await pipeline.send(command, terminal: terminal)
-                let error = await #expect(throws: RPCError.self) { try await pipeline.send(command, terminal: terminal) }
-                #expect(error?.code == .unavailable)
-            }
+        try await CallScope.withScope(deadline: MeshInstant.zero + .milliseconds(300), trace: scoped) {
+            _ = try await pipeline.send(command, terminal: terminal)
+            let error = await #expect(throws: RPCError.self) { try await pipeline.send(command, terminal: terminal) }
+            #expect(error?.code == .unavailable)
         }
         let calls = sent.all
         #expect(calls.map(\.timeout) == [.milliseconds(300), .milliseconds(296)])

@@ -68,7 +68,7 @@ struct TraceContextTests {
         let pipeline = ClientPipeline([TracingMiddleware()])
         let call = ClientCall(method: "s/m", kind: .query, peer: "p", metadata: [:], payload: [], timeout: nil)
         let scoped = try #require(TraceContext(traceparent: Self.sample))
-        _ = try await CallScope.$trace.withValue(scoped) {
+        _ = try await CallScope.withScope(trace: scoped) {
             try await pipeline.send(call, terminal: recordingTerminal(sent))
         }
         _ = try await pipeline.send(call, terminal: recordingTerminal(sent))

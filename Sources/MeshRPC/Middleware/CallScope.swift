@@ -1,14 +1,33 @@
 import Logging
 import MeshCore
+import MeshWire
 
-/// What a call in progress passes to the calls it makes, through task-locals: the caller's deadline and
+/// What a call in progress passes to the calls it makes, through one task-local: the caller's deadline and
 /// trace context. Server middleware binds them around a handler; client middleware reads them, so a
 /// nested call inherits the remaining time budget and joins the same trace without any plumbing.
 public enum CallScope {
     /// The deadline of the call being served, on this node's monotonic clock; nil outside a call or if none.
-    @TaskLocal public static var deadline: MeshInstant?
+    public static var deadline: MeshInstant? { bound.deadline }
     /// The trace context of the call being served (its span is this node's span).
-    @TaskLocal public static var trace: TraceContext?
+    public static var trace: TraceContext? { bound.trace }
+
+    /// Both values in one task-local, so a served call costs one binding (one push), not one per value.
+    struct Values: Sendable {
+        var deadline: MeshInstant?
+        var trace: TraceContext?
+    }
+
+    @TaskLocal static var bound = Values()
+
+    /// Runs `body` with this deadline and trace in scope, as a served call has them: the calls it makes inherit
+    /// them (e.g. a batch job giving its calls one shared deadline). An omitted value keeps what is in scope.
+    public static func withScope<R>(
+        deadline: MeshInstant? = CallScope.deadline,
+        trace: TraceContext? = CallScope.trace,
+        _ body: () async throws -> R
+    ) async rethrows -> R {
+        try await $bound.withValue(Values(deadline: deadline, trace: trace), operation: body)
+    }
 
     /// `logger` with `trace-id` and `span-id` metadata when a trace is in scope: use it in handlers.
     public static func logger(_ logger: Logger) -> Logger {
@@ -21,23 +40,28 @@ public enum CallScope {
 }
 
 extension CallScope {
-    /// Runs `body` with `deadline` bound, keeping `body`'s typed error.
+    /// Runs `body` with `deadline` bound (the trace in scope stays), keeping `body`'s typed error.
     static func with<R: Sendable>(
         deadline: MeshInstant?,
         _ body: () async throws(RPCError) -> R
     ) async throws(RPCError) -> R {
-        let result: Result<R, RPCError> = await $deadline.withValue(deadline) {
-            do throws(RPCError) { return .success(try await body()) } catch { return .failure(error) }
-        }
-        return try result.get()
+        try await with(Values(deadline: deadline, trace: trace), body)
     }
 
-    /// Runs `body` with `trace` bound, keeping `body`'s typed error.
+    /// Runs `body` with `trace` bound (the deadline in scope stays), keeping `body`'s typed error.
     static func with<R: Sendable>(
         trace: TraceContext,
         _ body: () async throws(RPCError) -> R
     ) async throws(RPCError) -> R {
-        let result: Result<R, RPCError> = await $trace.withValue(trace) {
+        try await with(Values(deadline: deadline, trace: trace), body)
+    }
+
+    /// Runs `body` with both values bound, keeping `body`'s typed error.
+    static func with<R: Sendable>(
+        _ values: Values,
+        _ body: () async throws(RPCError) -> R
+    ) async throws(RPCError) -> R {
+        let result: Result<R, RPCError> = await $bound.withValue(values) {
             do throws(RPCError) { return .success(try await body()) } catch { return .failure(error) }
         }
         return try result.get()
@@ -45,19 +69,18 @@ extension CallScope {
 
     /// Runs the synchronous `body` with `deadline` bound (works outside a task too).
     static func withInline<R>(deadline: MeshInstant?, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
-        try bind($deadline, deadline, body)
+        try withInline(Values(deadline: deadline, trace: trace), body)
     }
 
     /// Runs the synchronous `body` with `trace` bound (works outside a task too).
     static func withInline<R>(trace: TraceContext, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
-        try bind($trace, trace, body)
+        try withInline(Values(deadline: deadline, trace: trace), body)
     }
 
-    /// `TaskLocal.withValue` for a body with typed throws (its own signature throws untyped errors).
-    private static func bind<V: Sendable, R>(
-        _ local: TaskLocal<V>, _ value: V, _ body: () throws(RPCError) -> R
-    ) throws(RPCError) -> R {
-        let result: Result<R, RPCError> = local.withValue(value) {
+    /// Runs the synchronous `body` with both values bound. `TaskLocal.withValue` for a body with typed throws
+    /// (its own signature throws untyped errors).
+    static func withInline<R>(_ values: Values, _ body: () throws(RPCError) -> R) throws(RPCError) -> R {
+        let result: Result<R, RPCError> = $bound.withValue(values) {
             do throws(RPCError) { return .success(try body()) } catch { return .failure(error) }
         }
         return try result.get()

@@ -30,9 +30,9 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
             guard CallScope.deadline != nil else { return try await body() }
             return try await CallScope.with(deadline: nil, body)
         }
-        try checkStart(call, deadline)
+        try checkStart(call, deadline, now: clock.now())
         let result = try await CallScope.with(deadline: deadline, body)
-        try checkFinish(call, deadline)
+        try checkFinish(call, deadline, now: clock.now())
         return result
     }
 
@@ -42,20 +42,22 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
             guard CallScope.deadline != nil else { return try body() }
             return try CallScope.withInline(deadline: nil, body)
         }
-        try checkStart(call, deadline)
+        try checkStart(call, deadline, now: clock.now())
         let result = try CallScope.withInline(deadline: deadline, body)
-        try checkFinish(call, deadline)
+        try checkFinish(call, deadline, now: clock.now())
         return result
     }
 
-    private func checkStart(_ call: ServerCall, _ deadline: MeshInstant) throws(RPCError) {
-        guard clock.now() < deadline else {
+    /// Refuses a call whose deadline has passed at `now`, before its handler runs.
+    func checkStart(_ call: ServerCall, _ deadline: MeshInstant, now: MeshInstant) throws(RPCError) {
+        guard now < deadline else {
             throw RPCError(.deadlineExceeded, "\(call.context.method): the caller's deadline passed before the handler ran")
         }
     }
 
-    private func checkFinish(_ call: ServerCall, _ deadline: MeshInstant) throws(RPCError) {
-        guard clock.now() <= deadline else {
+    /// Replaces a result produced after the deadline (at `now`) by `deadlineExceeded`.
+    func checkFinish(_ call: ServerCall, _ deadline: MeshInstant, now: MeshInstant) throws(RPCError) {
+        guard now <= deadline else {
             throw RPCError(.deadlineExceeded, "\(call.context.method): the handler finished after the caller's deadline")
         }
     }

@@ -33,15 +33,12 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
     public func runsInline(_ call: ServerCall) -> Bool { idempotency?.runsInline(call) ?? true }
 
     public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
-        try await CallScope.with(trace: TracingMiddleware.span(for: call)) { () async throws(RPCError) in
+        try await CallScope.with(scope(of: call)) { () async throws(RPCError) in
             let start = clock.now()
             do throws(RPCError) {
-                let response = try await deadline.serve(call) { () async throws(RPCError) in
-                    try check(call)
-                    guard let idempotency else { return try await next(call) }
-                    return try await idempotency.intercept(call, next: next)
-                }
-                finished(call, nil, since: start)
+                try admit(call, at: start)
+                let response = if let idempotency { try await idempotency.intercept(call, next: next) } else { try await next(call) }
+                try finished(call, at: clock.now(), since: start)
                 return response
             } catch {
                 finished(call, error, since: start)
@@ -51,15 +48,12 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
     }
 
     public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
-        try CallScope.withInline(trace: TracingMiddleware.span(for: call)) { () throws(RPCError) in
+        try CallScope.withInline(scope(of: call)) { () throws(RPCError) in
             let start = clock.now()
             do throws(RPCError) {
-                let response = try deadline.serveInline(call) { () throws(RPCError) in
-                    try check(call)
-                    guard let idempotency else { return try next(call) }
-                    return try idempotency.interceptInline(call, next: next)
-                }
-                finished(call, nil, since: start)
+                try admit(call, at: start)
+                let response = if let idempotency { try idempotency.interceptInline(call, next: next) } else { try next(call) }
+                try finished(call, at: clock.now(), since: start)
                 return response
             } catch {
                 finished(call, error, since: start)
@@ -68,13 +62,31 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         }
     }
 
+    /// This node's span and the caller's deadline (nil binds "no deadline": none is inherited), bound at once.
+    private func scope(of call: ServerCall) -> CallScope.Values {
+        CallScope.Values(deadline: call.context.deadline, trace: TracingMiddleware.span(for: call))
+    }
+
+    /// The deadline's start check (with the reading metrics also use), then the checks.
+    private func admit(_ call: ServerCall, at start: MeshInstant) throws(RPCError) {
+        if let d = call.context.deadline { try deadline.checkStart(call, d, now: start) }
+        try check(call)
+    }
+
+    /// A result at `end`: refused if past the deadline, else counted and logged as a success.
+    private func finished(_ call: ServerCall, at end: MeshInstant, since start: MeshInstant) throws(RPCError) {
+        if let d = call.context.deadline { try deadline.checkFinish(call, d, now: end) }
+        metrics.recordServer(call.context.method, .ok, end - start)
+        logging.serverFinished(call, nil, elapsed: end - start)
+    }
+
     private func check(_ call: ServerCall) throws(RPCError) {
         for c in checks { try c.check(call) }
     }
 
-    private func finished(_ call: ServerCall, _ error: RPCError?, since start: MeshInstant) {
+    private func finished(_ call: ServerCall, _ error: RPCError, since start: MeshInstant) {
         let elapsed = clock.now() - start
-        metrics.recordServer(call.context.method, error?.code ?? .ok, elapsed)
+        metrics.recordServer(call.context.method, error.code, elapsed)
         logging.serverFinished(call, error, elapsed: elapsed)
     }
 }
