@@ -1,6 +1,7 @@
 import Logging
 import MeshCore
 import MeshRPC
+import MeshResilience
 import MeshTestKit
 import MeshWire
 import MetricsTestKit
@@ -44,5 +45,47 @@ struct StandardClientMiddlewareTests {
         #expect(lines.map { $0.metadata["outcome"] } == ["ok", "unavailable"])
         #expect(lines.allSatisfy { $0.metadata["trace-id"] == "4bf92f3577b34da6a3ce929d0e0e4736" })
         #expect(lines.map { $0.metadata["duration-ms"] } == ["4.0", "4.0"])
+    }
+
+    @Test func withResilienceItRetriesInsideOneMeasuredCallOnItsOwnClock() async throws {
+        let metrics = TestMetrics()
+        let clock = ManualClock(.zero)
+        let sent = Recorder<ClientCall>()
+        let noWait = RetryPolicy(maxAttempts: 3, backoff: Backoff(initial: .zero, multiplier: 1, max: .zero))
+        // The resilience middleware's own clock never moves: the fused step must run it on the step's clock.
+        let resilience = try ResilienceMiddleware(policy: noWait, clock: ManualClock(.zero))
+        let pipeline = ClientPipeline.standard(logger: quietLogger, metrics: metrics, resilience: resilience, clock: clock)
+        #expect(pipeline.middleware.count == 1)
+        let terminal = recordingTerminal(sent) { n in
+            clock.advance(by: .milliseconds(4))
+            return n < 2 ? RPCStatus(code: .unavailable, message: "down") : .ok
+        }
+        let query = ClientCall(method: "cart/Get", kind: .query, peer: "p", metadata: [:], payload: [7], timeout: .seconds(1))
+        let response = try await pipeline.send(query, terminal: terminal)
+        #expect(response.payload == [7])
+        // Each attempt waits only for what is left of the one deadline, and all carry the same trace.
+        #expect(sent.all.map(\.timeout) == [.milliseconds(1_000), .milliseconds(996), .milliseconds(992)])
+        #expect(Set(sent.all.map { $0.metadata[MetadataKey.traceparent] }).count == 1)
+        let dims = { (o: String) in [("service", "cart"), ("method", "Get"), ("outcome", o)] }
+        #expect(try metrics.expectCounter("mesh_rpc_client_calls_total", dims("ok")).totalValue == 1)
+        #expect(try metrics.expectTimer("mesh_rpc_client_duration", dims("ok")).values == [12_000_000])
+        #expect(resilience.breakerState(peer: "p", service: "cart") == .closed)
+    }
+
+    @Test func withResilienceAnOpenBreakerFailsFastAndIsCounted() async throws {
+        let metrics = TestMetrics()
+        let sent = Recorder<ClientCall>()
+        let resilience = try ResilienceMiddleware(
+            policy: RetryPolicy(maxAttempts: 1), breakers: CircuitBreaker.Configuration(window: .count(2), minimumCalls: 2))
+        let pipeline = ClientPipeline.standard(logger: quietLogger, metrics: metrics, resilience: resilience)
+        let failing = recordingTerminal(sent) { _ in RPCStatus(code: .internal, message: "boom") }
+        let query = ClientCall(method: "cart/Get", kind: .query, peer: "p", metadata: [:], payload: [], timeout: .seconds(1))
+        for _ in 0..<2 { _ = try? await pipeline.send(query, terminal: failing) }
+        let error = await #expect(throws: RPCError.self) { try await pipeline.send(query, terminal: failing) }
+        #expect(error?.code == .unavailable)
+        #expect(sent.count == 2)
+        let dims = { (o: String) in [("service", "cart"), ("method", "Get"), ("outcome", o)] }
+        #expect(try metrics.expectCounter("mesh_rpc_client_calls_total", dims("internal")).totalValue == 2)
+        #expect(try metrics.expectCounter("mesh_rpc_client_calls_total", dims("unavailable")).totalValue == 1)
     }
 }

@@ -34,8 +34,15 @@ public struct ResilienceMiddleware: ClientMiddleware {
     }
 
     public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+        try await send(call, startedAt: clock.now(), clock: clock, next: next).response
+    }
+
+    /// Every attempt of `call` from `start`, a reading of `clock` the caller already took (a fused step passes its
+    /// own clock and shares its readings): the response and the reading taken when it arrived.
+    func send(
+        _ call: ClientCall, startedAt start: MeshInstant, clock: any MeshClock, next: ClientNext
+    ) async throws(RPCError) -> (response: ResponseHead, finishedAt: MeshInstant) {
         let key = BreakerKey(peer: call.peer, service: String(call.service))
-        let start = clock.now()
         let deadline = call.timeout.map { start + $0 }
         var attempt = 1
         var rng = SystemRandomNumberGenerator()
@@ -46,8 +53,9 @@ public struct ResilienceMiddleware: ClientMiddleware {
             if let deadline { attemptCall.timeout = deadline - now }
             do {
                 let response = try await next(attemptCall)
-                shared.record(key, permit, .success, now: clock.now())
-                return response
+                let finishedAt = clock.now()
+                shared.record(key, permit, .success, now: finishedAt)
+                return (response, finishedAt)
             } catch {
                 let outcome = error.code.callOutcome
                 let failedAt = clock.now()

@@ -37,10 +37,14 @@ extension ClientPipeline {
         hedging: QueryHedger? = nil,
         clock: any MeshClock = SystemClock()
     ) -> ClientPipeline {
-        // One step doing what DeadlineMiddleware, TracingMiddleware, CommandKeyMiddleware, MetricsMiddleware
-        // and LoggingMiddleware do, in that order (four async steps fewer per call).
-        var steps: [any ClientMiddleware] = [StandardClientMiddleware(logger: logger, metrics: metrics, clock: clock)]
-        if let hedging { steps.append(hedging) }
+        // One step doing what DeadlineMiddleware, TracingMiddleware, CommandKeyMiddleware, MetricsMiddleware,
+        // LoggingMiddleware and (without hedging between them) ResilienceMiddleware do, in that order.
+        guard let hedging else {
+            return ClientPipeline([
+                StandardClientMiddleware(logger: logger, metrics: metrics, resilience: resilience, clock: clock)
+            ])
+        }
+        var steps: [any ClientMiddleware] = [StandardClientMiddleware(logger: logger, metrics: metrics, clock: clock), hedging]
         if let resilience { steps.append(resilience) }
         return ClientPipeline(steps)
     }
