@@ -14,7 +14,7 @@ public struct BreakerSet: Sendable {
     }
 
     public let configuration: CircuitBreaker.Configuration
-    private var breakers: [BreakerKey: CircuitBreaker] = [:]
+    private var breakers = RecentKeyTable<BreakerKey, CircuitBreaker>()
     /// Peers membership holds unavailable, with the reason.
     private var unavailablePeers: [String: String] = [:]
 
@@ -43,7 +43,7 @@ public struct BreakerSet: Sendable {
     }
 
     /// The keys of every breaker created so far.
-    public var keys: [BreakerKey] { Array(breakers.keys) }
+    public var keys: [BreakerKey] { breakers.allKeys }
 
     public mutating func tryAcquire(_ key: BreakerKey, now: MeshInstant) -> Result<BreakerPermit, BreakerRejection> {
         withBreaker(key, now: now) { $0.tryAcquire(now: now) }
@@ -52,14 +52,12 @@ public struct BreakerSet: Sendable {
     public mutating func record(
         _ key: BreakerKey, _ permit: BreakerPermit, outcome: CallOutcome, now: MeshInstant
     ) -> [Transition] {
-        guard let i = breakers.index(forKey: key) else { return [] }
-        let transitions = breakers.values[i].record(permit, outcome: outcome, now: now)
+        guard let transitions = breakers.modify(key, { $0.record(permit, outcome: outcome, now: now) }) else { return [] }
         return transitions.isEmpty ? [] : keyed(key, transitions)
     }
 
     public mutating func release(_ key: BreakerKey, _ permit: BreakerPermit, now: MeshInstant) -> [Transition] {
-        guard let i = breakers.index(forKey: key) else { return [] }
-        return keyed(key, breakers.values[i].release(permit, now: now))
+        keyed(key, breakers.modify(key) { $0.release(permit, now: now) } ?? [])
     }
 
     /// Ticks every breaker (in key order, so the result is deterministic).
@@ -89,11 +87,11 @@ public struct BreakerSet: Sendable {
     /// Forgets the peer's breakers (it left the cluster for good).
     public mutating func remove(peer: String) {
         unavailablePeers[peer] = nil
-        for key in breakers.keys where key.peer == peer { breakers[key] = nil }
+        breakers.removeAll { $0.peer == peer }
     }
 
     private func sortedKeys(where include: (BreakerKey) -> Bool) -> [BreakerKey] {
-        breakers.keys.filter(include).sorted { ($0.peer, $0.service ?? "") < ($1.peer, $1.service ?? "") }
+        breakers.allKeys.filter(include).sorted { ($0.peer, $0.service ?? "") < ($1.peer, $1.service ?? "") }
     }
 
     private func keyed(_ key: BreakerKey, _ transitions: [BreakerTransition]) -> [Transition] {
@@ -102,14 +100,15 @@ public struct BreakerSet: Sendable {
 
     /// Runs `body` on the key's breaker, creating it first (forced open if its peer is unavailable; that initial
     /// forcing is not reported, as the breaker was never seen closed).
-    /// The breaker is mutated in place through its index (one hash lookup, no copy of its state).
+    /// The breaker is mutated in place (no copy of its state).
     private mutating func withBreaker<R>(
         _ key: BreakerKey, now: MeshInstant, _ body: (inout CircuitBreaker) -> R
     ) -> R {
-        if let i = breakers.index(forKey: key) { return body(&breakers.values[i]) }
+        if let result = breakers.modify(key, body) { return result }
         var breaker = CircuitBreaker(validated: configuration, now: now)
         if let reason = unavailablePeers[key.peer] { _ = breaker.forceOpen(reason: reason, now: now) }
-        defer { breakers[key] = breaker }
-        return body(&breaker)
+        let result = body(&breaker)
+        breakers.insert(key, breaker)
+        return result
     }
 }

@@ -81,7 +81,15 @@ public struct ResilienceMiddleware: ClientMiddleware {
     private final class Shared: Sendable {
         struct State {
             var breakers: BreakerSet
-            var budgets: [String: RetryBudget] = [:]
+            /// Per peer.
+            var budgets = RecentKeyTable<String, RetryBudget>()
+
+            /// Runs `body` on the peer's budget, made from `fresh` on first use.
+            mutating func withBudget<R>(_ peer: String, fresh: RetryBudget, _ body: (inout RetryBudget) -> R) -> R {
+                if let result = budgets.modify(peer, body) { return result }
+                budgets.insert(peer, fresh)
+                return budgets.modify(peer, body)!
+            }
         }
 
         let state: Mutex<State>
@@ -96,7 +104,9 @@ public struct ResilienceMiddleware: ClientMiddleware {
         func acquire(_ key: BreakerKey, now: MeshInstant, isRetry: Bool) throws(RPCError) -> BreakerPermit {
             let result = state.withLock { state -> Result<BreakerPermit, BreakerRejection> in
                 let r = state.breakers.tryAcquire(key, now: now)
-                if case .success = r, !isRetry { state.budgets[key.peer, default: freshBudget].recordRequest(now: now) }
+                if case .success = r, !isRetry {
+                    state.withBudget(key.peer, fresh: freshBudget) { $0.recordRequest(now: now) }
+                }
                 return r
             }
             switch result {
@@ -115,12 +125,14 @@ public struct ResilienceMiddleware: ClientMiddleware {
             deadline: MeshInstant, using rng: inout SystemRandomNumberGenerator
         ) -> RetryDecision {
             state.withLock { state in
-                policy.decide(
-                    attempt: attempt,
-                    isIdempotent: call.kind.isIdempotent,
-                    hasIdempotencyKey: !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
-                    failure: failure, now: now, deadline: deadline,
-                    budget: &state.budgets[call.peer, default: freshBudget], using: &rng)
+                state.withBudget(call.peer, fresh: freshBudget) { budget in
+                    policy.decide(
+                        attempt: attempt,
+                        isIdempotent: call.kind.isIdempotent,
+                        hasIdempotencyKey: !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
+                        failure: failure, now: now, deadline: deadline,
+                        budget: &budget, using: &rng)
+                }
             }
         }
     }
