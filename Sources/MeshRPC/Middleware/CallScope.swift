@@ -1,5 +1,6 @@
 import Logging
 import MeshCore
+import MeshWire
 
 /// What a call in progress passes to the calls it makes, through task-locals: the caller's deadline and
 /// trace context. Server middleware binds them around a handler; client middleware reads them, so a
