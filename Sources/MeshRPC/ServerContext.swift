@@ -9,7 +9,7 @@ public struct ServerContext: Sendable {
     public var peerRoles: [String]
     /// `service/method`.
     public var method: String
-    /// The request metadata (trace context, idempotency key, …).
+    /// The request metadata (idempotency key, a text-form `traceparent`, …).
     public var metadata: [String: String]
     /// The caller's W3C trace context from the request's binary trace field; nil if it sent none.
     public var trace: TraceContext?
