@@ -11,13 +11,19 @@ public struct CallOptions: Sendable {
     public var timeout: MeshDuration?
     /// Request metadata (trace context, idempotency key, …).
     public var metadata: [String: String]
+    /// The W3C trace context sent in the request's binary trace field; nil = none.
+    public var trace: TraceContext?
     /// While the peer's address is in reconnect backoff, wait for the next attempt (within the
     /// deadline) instead of failing fast with `unavailable`.
     public var waitForReady: Bool
 
-    public init(timeout: MeshDuration? = .seconds(10), metadata: [String: String] = [:], waitForReady: Bool = false) {
+    public init(
+        timeout: MeshDuration? = .seconds(10), metadata: [String: String] = [:], trace: TraceContext? = nil,
+        waitForReady: Bool = false
+    ) {
         self.timeout = timeout
         self.metadata = metadata
+        self.trace = trace
         self.waitForReady = waitForReady
     }
 
@@ -86,7 +92,7 @@ public final class MeshConnection: Sendable {
         oneWay: Bool = false
     ) async throws(RPCError) -> ResponseHead {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
-        let head = RequestHead(method: method, metadata: options.metadata, payload: payload)
+        let head = RequestHead(method: method, metadata: options.metadata, trace: options.trace, payload: payload)
         let deadline = options.timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
         let loop = channel.eventLoop
         let handler = self.handler
@@ -123,7 +129,7 @@ public final class MeshConnection: Sendable {
         options: CallOptions = .default
     ) -> EventLoopFuture<ResponseHead> {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
-        let head = RequestHead(method: method, metadata: options.metadata, payload: payload)
+        let head = RequestHead(method: method, metadata: options.metadata, trace: options.trace, payload: payload)
         let deadline = options.timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
         let loop = channel.eventLoop
         let promise = loop.makePromise(of: ResponseHead.self)
@@ -154,12 +160,12 @@ public final class MeshConnection: Sendable {
         } else {
             let call = ClientCall(
                 method: descriptor.path, kind: descriptor.kind, peer: peer.name,
-                metadata: options.metadata, payload: request.encoded(), timeout: options.timeout
+                metadata: options.metadata, trace: options.trace, payload: request.encoded(), timeout: options.timeout
             )
             response = try await pipeline.send(call) { [self] call async throws(RPCError) -> ResponseHead in
                 let r = try await rawCall(
                     method: call.method, payload: call.payload,
-                    options: CallOptions(timeout: call.timeout, metadata: call.metadata)
+                    options: CallOptions(timeout: call.timeout, metadata: call.metadata, trace: call.trace)
                 )
                 guard r.status.code == .ok else { throw RPCError(status: r.status) }
                 return r

@@ -431,7 +431,15 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         guard stream > highestPeerStreamID else {
             throw ConnectionError(.protocolViolation, "stream id \(stream) is not above the last one (\(highestPeerStreamID))")
         }
-        let head = try RequestHead(decoding: body)
+        let head: RequestHead
+        do throws(WireError) {
+            head = try RequestHead(decoding: body)
+        } catch {
+            // A stream-level error (proto-spec/rpc.md): the stream is used up, the connection stays open.
+            highestPeerStreamID = max(highestPeerStreamID, stream)
+            rejectUndecodableRequest(stream, error, oneWay: oneWay)
+            return
+        }
         if draining {
             if !oneWay { answer(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down"))) }
             return
@@ -462,6 +470,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             peerRoles: peer?.roles ?? [],
             method: head.method,
             metadata: head.metadata,
+            trace: head.trace,
             deadline: deadline
         )
         let handler = entry.handler
@@ -495,6 +504,19 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                     loop.execute { bound.value.finishInbound(stream, result, oneWay: oneWay, method: method) }
                 }
             }
+        }
+    }
+
+    /// A request body that does not decode is answered `invalidArgument` with `<WireError code>: <detail>`;
+    /// a one-way message's is dropped and logged (it has no answer).
+    private func rejectUndecodableRequest(_ stream: UInt32, _ error: WireError, oneWay: Bool) {
+        if oneWay {
+            logger.warning("one-way message dropped: its body does not decode",
+                           metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
+        } else {
+            logger.debug("request rejected: its body does not decode",
+                         metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
+            answer(stream, ResponseHead(status: RPCStatus(code: .invalidArgument, message: "\(error)")))
         }
     }
 

@@ -86,6 +86,19 @@ public struct PayloadWriter: Sendable {
         bytes.append(contentsOf: value)
     }
 
+    /// The key and length of a bytes field (wire type 2) whose `length` bytes the caller appends next with
+    /// `appendBigEndian(_:)`: a fixed-size value written in place, without an intermediate array.
+    public mutating func bytesHeader(_ field: Int, length: Int) {
+        precondition(length >= 0, "a length is never negative")
+        key(field, .bytes)
+        PayloadWriter.appendVarint(UInt64(length), to: &bytes)
+    }
+
+    /// Appends `value` as `T.bitWidth / 8` bytes, most significant first (no key: part of a bytes field's value).
+    public mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
     /// UTF-8 string (wire type 2).
     public mutating func string(_ field: Int, _ value: String) {
         var value = value

@@ -8,21 +8,31 @@ public struct RequestHead: WireMessage, Hashable {
     /// Time the caller still allows, in microseconds, measured when the frame was sent. 0 = none.
     /// Relative, not absolute, so the two peers' clocks need not agree (as gRPC's `grpc-timeout`).
     public var timeoutMicros: UInt64
-    /// Free-form metadata: `traceparent`, `idempotency-key`, ….
+    /// Free-form metadata: `idempotency-key`, `tracestate`, ….
     public var metadata: [String: String]
+    /// The caller's W3C trace context (field 5, 25 bytes); nil = none sent. A `traceparent` metadata entry is
+    /// the text form some callers send instead; this field wins when both are present.
+    public var trace: TraceContext?
     /// The application's request message, in its own encoding. Decoded heads share the frame's plaintext
     /// storage (a slice, no copy).
     public var payload: ArraySlice<UInt8>
 
-    public init(method: String, timeoutMicros: UInt64 = 0, metadata: [String: String] = [:], payload: ArraySlice<UInt8>) {
+    public init(
+        method: String, timeoutMicros: UInt64 = 0, metadata: [String: String] = [:], trace: TraceContext? = nil,
+        payload: ArraySlice<UInt8>
+    ) {
         self.method = method
         self.timeoutMicros = timeoutMicros
         self.metadata = metadata
+        self.trace = trace
         self.payload = payload
     }
 
-    public init(method: String, timeoutMicros: UInt64 = 0, metadata: [String: String] = [:], payload: [UInt8]) {
-        self.init(method: method, timeoutMicros: timeoutMicros, metadata: metadata, payload: payload[...])
+    public init(
+        method: String, timeoutMicros: UInt64 = 0, metadata: [String: String] = [:], trace: TraceContext? = nil,
+        payload: [UInt8]
+    ) {
+        self.init(method: method, timeoutMicros: timeoutMicros, metadata: metadata, trace: trace, payload: payload[...])
     }
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
@@ -30,6 +40,7 @@ public struct RequestHead: WireMessage, Hashable {
         var method: String?
         self.timeoutMicros = 0
         self.metadata = [:]
+        self.trace = nil
         self.payload = []
         while let f = try r.next() {
             switch f.number {
@@ -39,6 +50,7 @@ public struct RequestHead: WireMessage, Hashable {
                 let (k, v) = try f.stringMapEntry()
                 metadata[k] = v
             case 4: payload = try f.bytes()
+            case 5: trace = try TraceContext(binary: f)
             default: break
             }
         }
@@ -51,6 +63,7 @@ public struct RequestHead: WireMessage, Hashable {
         if timeoutMicros != 0 { w.uint(2, timeoutMicros) }
         w.stringMap(3, metadata)
         if !payload.isEmpty { w.bytes(4, payload) }
+        if let trace { trace.encode(5, to: &w) }
     }
 }
 

@@ -32,8 +32,78 @@ private struct Observation: Sendable {
     var inScopeDeadline: MeshInstant?
 }
 
+/// What a handler saw of its caller's trace.
+private struct TraceObservation: Sendable {
+    /// `ServerContext.trace`: the binary field the caller sent.
+    var sent: TraceContext?
+    /// The `traceparent` metadata entry, if any.
+    var traceparent: String?
+    /// `CallScope.trace`: this node's span.
+    var bound: TraceContext?
+}
+
 @Suite("Middleware over real loopback connections")
 struct LoopbackMiddlewareTests {
+    @Test func theTraceTravelsInTheBinaryFieldAndTheServerContinuesIt() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = RoleCluster()
+            let seen = Recorder<TraceObservation>()
+            var router = ServiceRouter()
+            router.pipeline = .standard(logger: quietLogger)
+            router.register(Inventory.get) { req, ctx in
+                seen.append(TraceObservation(
+                    sent: ctx.trace, traceparent: ctx.metadata[MetadataKey.traceparent], bound: CallScope.trace))
+                return req
+            }
+            let server = MeshTransport(identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
+            let address = try await server.listen(on: loopback())
+            let client = MeshTransport(
+                identity: cluster.identity("c"), router: ServiceRouter(),
+                clientPipeline: .standard(logger: quietLogger), group: group, logger: quietLogger)
+            let bare = MeshTransport(identity: cluster.identity("bare"), router: ServiceRouter(), group: group, logger: quietLogger)
+
+            // 1. A call made while serving one: the client middleware sends the span in scope as field 5.
+            let callerSpan = TraceContext(
+                traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736, spanID: 0x00f0_67aa_0ba9_02b7, flags: 1)
+            let first = try await CallScope.$trace.withValue(callerSpan) {
+                try await client.call(Inventory.get, RawMessage([1]), at: address)
+            }
+            // 2. Outside any call: a new trace, still binary.
+            _ = try await client.call(Inventory.get, RawMessage([2]), at: address)
+            // 3. No client middleware, both forms set by the caller: field 5 wins, the text passes through.
+            let binary = TraceContext(traceIDHigh: 7, traceIDLow: 8, spanID: 9, flags: 0)
+            let both = CallOptions(metadata: [MetadataKey.traceparent: callerSpan.traceparent], trace: binary)
+            _ = try await bare.call(Inventory.get, RawMessage([3]), at: address, options: both)
+            #expect(first.bytes == [1])
+
+            let o = seen.all
+            #expect(o.count == 3)
+            #expect(o[0].sent == callerSpan)
+            #expect(o[0].traceparent == nil)
+            let served = try #require(o[0].bound)
+            #expect(served.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+            #expect(served.flags == 1)
+            #expect(served.spanID != callerSpan.spanID)
+
+            let fresh = try #require(o[1].sent)
+            #expect(fresh.traceID != callerSpan.traceID)
+            #expect(o[1].traceparent == nil)
+            #expect(o[1].bound?.traceID == fresh.traceID)
+            #expect(o[1].bound?.spanID != fresh.spanID)
+
+            #expect(o[2].sent == binary)
+            #expect(o[2].traceparent == callerSpan.traceparent)
+            let continued = try #require(o[2].bound)
+            #expect(continued.traceIDHigh == 7 && continued.traceIDLow == 8)
+            #expect(continued.flags == 0)
+            #expect(continued.spanID != 9)
+
+            await bare.shutdown()
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
     @Test func theDeadlineAndTraceFollowACallAcrossTwoHops() async throws {
         try await withEventLoopGroup { group in
             let cluster = RoleCluster()

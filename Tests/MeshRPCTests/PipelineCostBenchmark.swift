@@ -108,6 +108,33 @@ struct PipelineCostBenchmark {
             for _ in 0..<n { _ = try await p.handle(call, handler: handler) }
             print("BENCH   server \(type(of: m)): \(Int(nanos(clock.now - t) / Double(n))) ns/call")
         }
+        // The caller's trace as the server receives it: the text entry (parsed per call) or the binary field.
+        let parent = try #require(TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
+        let tracing = ServerPipeline([TracingMiddleware()])
+        for (name, traced) in [
+            ("traceparent entry", serverCall("echo/Inline", metadata: [MetadataKey.traceparent: parent.traceparent])),
+            ("binary trace", serverCall("echo/Inline", trace: parent)),
+        ] {
+            let t = clock.now
+            for _ in 0..<n { _ = try await tracing.handle(traced, handler: handler) }
+            print("BENCH   server TracingMiddleware, \(name): \(Int(nanos(clock.now - t) / Double(n))) ns/call")
+        }
+        // The request head on the wire, encoded and decoded, with the trace as text metadata or binary.
+        let payload = [UInt8](repeating: 0xAB, count: 64)
+        for (name, head) in [
+            ("traceparent entry", RequestHead(method: "echo/Inline", metadata: [MetadataKey.traceparent: parent.traceparent], payload: payload)),
+            ("binary trace", RequestHead(method: "echo/Inline", trace: parent, payload: payload)),
+        ] {
+            var w = PayloadWriter(capacity: 256)
+            let t = clock.now
+            for _ in 0..<n {
+                w.removeAll()
+                head.encode(to: &w)
+                let decoded = try RequestHead(decoding: w.bytes[...])
+                guard decoded.payload.count == 64 else { throw RPCError(.dataLoss, "head did not round-trip") }
+            }
+            print("BENCH   RequestHead encode+decode, \(name) (\(w.bytes.count) B): \(Int(nanos(clock.now - t) / Double(n))) ns/call")
+        }
         let clientSteps: [any ClientMiddleware] = [
             DeadlineMiddleware(), TracingMiddleware(), CommandKeyMiddleware(), MetricsMiddleware(),
             LoggingMiddleware(logger: logger),
@@ -128,7 +155,7 @@ struct PipelineCostBenchmark {
         router.registerInline(inlineEcho) { req, _ in req }
         router.register(asyncEcho) { req, _ in req }
         var clientPipeline = ClientPipeline()
-        if full && side != "wire-metadata" {
+        if full && !side.hasPrefix("wire-") {
             var policy = AuthorizationPolicy()
             // A rule that does not match echo: the lookups still run.
             policy.requireRoles(["admin"], for: "admin/*")
@@ -149,10 +176,14 @@ struct PipelineCostBenchmark {
             clientPipeline: clientPipeline, group: group, logger: quietLogger)
         let connection = try await client.connection(to: address)
         let payload = RawMessage(Array(repeating: 0xAB, count: 64))
-        // MESH_BENCH_SIDE=wire-metadata: empty pipelines, but every call carries a traceparent-sized entry.
-        let options = full && side == "wire-metadata"
-            ? CallOptions(metadata: [MetadataKey.traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
-            : CallOptions.default
+        // MESH_BENCH_SIDE=wire-metadata: empty pipelines, but every call carries a traceparent-sized entry;
+        // wire-trace: the same trace context in the binary field (RequestHead field 5) instead.
+        let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        let options = switch (full, side) {
+        case (true, "wire-metadata"): CallOptions(metadata: [MetadataKey.traceparent: traceparent])
+        case (true, "wire-trace"): CallOptions(trace: TraceContext(traceparent: traceparent))
+        default: CallOptions.default
+        }
         func burst(_ n: Int) async throws {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for _ in 0..<inFlight {

@@ -15,11 +15,13 @@ func serverCall(
     peer: String = "client-1",
     roles: [String] = [],
     metadata: [String: String] = [:],
+    trace: TraceContext? = nil,
     deadline: MeshInstant? = nil,
     payload: [UInt8] = [1, 2, 3]
 ) -> ServerCall {
     ServerCall(
-        context: ServerContext(peerName: peer, peerRoles: roles, method: method, metadata: metadata, deadline: deadline),
+        context: ServerContext(
+            peerName: peer, peerRoles: roles, method: method, metadata: metadata, trace: trace, deadline: deadline),
         kind: kind,
         payload: payload[...]
     )

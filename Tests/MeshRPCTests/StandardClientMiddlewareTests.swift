@@ -30,7 +30,8 @@ struct StandardClientMiddlewareTests {
         }
         let calls = sent.all
         #expect(calls.map(\.timeout) == [.milliseconds(300), .milliseconds(296)])
-        #expect(calls.allSatisfy { $0.metadata[MetadataKey.traceparent] == scoped.traceparent })
+        #expect(calls.allSatisfy { $0.trace == scoped })
+        #expect(calls.allSatisfy { $0.metadata[MetadataKey.traceparent] == nil })
         #expect(calls.allSatisfy { $0.metadata[MetadataKey.kind] == "command" })
         #expect(calls.allSatisfy { $0.metadata[MetadataKey.idempotencyKey]?.count == 32 })
 

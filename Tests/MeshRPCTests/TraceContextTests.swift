@@ -63,6 +63,26 @@ struct TraceContextTests {
         #expect(seen.all.first??.traceID.count == 32)
     }
 
+    @Test func serverContinuesTheBinaryTraceAndPrefersItToATraceparentEntry() async throws {
+        let seen = Recorder<TraceContext?>()
+        let handler = ErasedHandler.async { _, _ in
+            seen.append(CallScope.trace)
+            return []
+        }
+        let binary = TraceContext(traceIDHigh: 0x1111, traceIDLow: 0x2222, spanID: 0x3333, flags: 0)
+        let pipeline = ServerPipeline([TracingMiddleware()])
+        _ = try await pipeline.handle(serverCall(trace: binary), handler: handler)
+        _ = try await pipeline.handle(
+            serverCall(metadata: [MetadataKey.traceparent: Self.sample], trace: binary), handler: handler)
+        for bound in seen.all {
+            let bound = try #require(bound)
+            #expect(bound.traceIDHigh == 0x1111 && bound.traceIDLow == 0x2222)
+            #expect(bound.flags == 0)
+            #expect(bound.spanID != 0x3333)
+        }
+        #expect(seen.count == 2)
+    }
+
     @Test func clientSendsTheCurrentTraceOrANewOneAndKeepsAnExplicitOne() async throws {
         let sent = Recorder<ClientCall>()
         let pipeline = ClientPipeline([TracingMiddleware()])
@@ -72,13 +92,25 @@ struct TraceContextTests {
             try await pipeline.send(call, terminal: recordingTerminal(sent))
         }
         _ = try await pipeline.send(call, terminal: recordingTerminal(sent))
-        var explicit = call
-        explicit.metadata[MetadataKey.traceparent] = "00-11111111111111111111111111111111-2222222222222222-00"
-        _ = try await pipeline.send(explicit, terminal: recordingTerminal(sent))
-        let headers = sent.all.map { $0.metadata[MetadataKey.traceparent] }
-        #expect(headers[0] == Self.sample)
-        let fresh = try #require(headers[1].flatMap(TraceContext.init(traceparent:)))
+        var explicitText = call
+        explicitText.metadata[MetadataKey.traceparent] = "00-11111111111111111111111111111111-2222222222222222-00"
+        var explicitBinary = call
+        explicitBinary.trace = TraceContext(traceIDHigh: 3, traceIDLow: 4, spanID: 5, flags: 0)
+        _ = try await CallScope.$trace.withValue(scoped) {
+            _ = try await pipeline.send(explicitText, terminal: recordingTerminal(sent))
+            return try await pipeline.send(explicitBinary, terminal: recordingTerminal(sent))
+        }
+        let calls = sent.all
+        #expect(calls.count == 4)
+        #expect(calls[0].trace == scoped)
+        let fresh = try #require(calls[1].trace)
         #expect(fresh.traceID != scoped.traceID)
-        #expect(headers[2] == explicit.metadata[MetadataKey.traceparent])
+        #expect(fresh.traceID.count == 32)
+        // The text form is no longer written; a caller's own `traceparent` is kept and nothing is added.
+        #expect(calls[0...1].allSatisfy { $0.metadata[MetadataKey.traceparent] == nil })
+        #expect(calls[2].metadata[MetadataKey.traceparent] == explicitText.metadata[MetadataKey.traceparent])
+        #expect(calls[2].trace == nil)
+        #expect(calls[3].trace == explicitBinary.trace)
+        #expect(calls[3].metadata[MetadataKey.traceparent] == nil)
     }
 }

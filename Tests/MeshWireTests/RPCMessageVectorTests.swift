@@ -31,6 +31,15 @@ import Testing
                 metadata: ["traceparent": FrameVectorTests.trace, "idempotency-key": "k-42"], payload: [1, 2, 3]
             )
         ),
+        "RequestHead.traced": .value(
+            RequestHead(
+                method: "inventory/Reserve",
+                trace: TraceContext(
+                    traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736, spanID: 0x00f0_67aa_0ba9_02b7,
+                    flags: 0x01),
+                payload: [1, 2, 3]
+            )
+        ),
         "RequestHead.decode-only.last-value-wins": .value(RequestHead(method: "b", timeoutMicros: 7, payload: [])),
         "RequestHead.decode-only.unsorted-map": .value(
             RequestHead(method: "m", metadata: ["a": "2", "z": "1"], payload: [])

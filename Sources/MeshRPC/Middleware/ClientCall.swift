@@ -1,4 +1,5 @@
 import MeshCore
+import MeshWire
 
 /// One outgoing call as client middleware sees it. Middleware may change anything before passing it on.
 public struct ClientCall: Sendable {
@@ -8,6 +9,8 @@ public struct ClientCall: Sendable {
     /// The peer the call goes to (its certificate name), for breaker keys, metrics and logs.
     public var peer: String
     public var metadata: [String: String]
+    /// The W3C trace context sent in the request's binary trace field; nil = none (`TracingMiddleware` sets it).
+    public var trace: TraceContext?
     public var payload: [UInt8]
     /// How long the caller waits from now; nil = no deadline.
     public var timeout: MeshDuration?
@@ -17,6 +20,7 @@ public struct ClientCall: Sendable {
         kind: MethodKind,
         peer: String,
         metadata: [String: String],
+        trace: TraceContext? = nil,
         payload: [UInt8],
         timeout: MeshDuration?
     ) {
@@ -24,6 +28,7 @@ public struct ClientCall: Sendable {
         self.kind = kind
         self.peer = peer
         self.metadata = metadata
+        self.trace = trace
         self.payload = payload
         self.timeout = timeout
     }
