@@ -65,7 +65,7 @@ struct LoopbackMiddlewareTests {
             // 1. A call made while serving one: the client middleware sends the span in scope as field 5.
             let callerSpan = TraceContext(
                 traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736, spanID: 0x00f0_67aa_0ba9_02b7, flags: 1)
-            let first = try await CallScope.$trace.withValue(callerSpan) {
+            let first = try await CallScope.withScope(trace: callerSpan) {
                 try await client.call(Inventory.get, RawMessage([1]), at: address)
             }
             // 2. Outside any call: a new trace, still binary.

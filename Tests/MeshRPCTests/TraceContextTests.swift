@@ -96,7 +96,7 @@ struct TraceContextTests {
         explicitText.metadata[MetadataKey.traceparent] = "00-11111111111111111111111111111111-2222222222222222-00"
         var explicitBinary = call
         explicitBinary.trace = TraceContext(traceIDHigh: 3, traceIDLow: 4, spanID: 5, flags: 0)
-        _ = try await CallScope.$trace.withValue(scoped) {
+        _ = try await CallScope.withScope(trace: scoped) {
             _ = try await pipeline.send(explicitText, terminal: recordingTerminal(sent))
             return try await pipeline.send(explicitBinary, terminal: recordingTerminal(sent))
         }
