@@ -2,35 +2,38 @@
 /// in an array and the key used last is tried first, so a run of lookups of one key costs a key comparison
 /// (usually of identical strings) instead of hashing the key each time. Other keys cost one hash, as in a
 /// `Dictionary`. Iteration follows insertion order.
+///
+/// Inlinable, so callers in other modules get it specialized for their key and value types (unspecialized
+/// generic code would look up type metadata at run time on every call).
 public struct RecentKeyTable<Key: Hashable, Value> {
-    private var keys: [Key] = []
-    private var values: [Value] = []
-    private var slots: [Key: Int] = [:]
+    @usableFromInline var keys: [Key] = []
+    @usableFromInline var values: [Value] = []
+    @usableFromInline var slots: [Key: Int] = [:]
     /// The slot of the key used last (may be stale after a removal: it is checked before use).
-    private var last = 0
+    @usableFromInline var last = 0
 
-    public init() {}
+    @inlinable public init() {}
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    @inlinable public var count: Int { keys.count }
+    @inlinable public var isEmpty: Bool { keys.isEmpty }
 
     /// The keys in insertion order.
-    public var allKeys: [Key] { keys }
+    @inlinable public var allKeys: [Key] { keys }
 
     /// The value for `key`, if any (does not change which key is tried first).
-    public subscript(key: Key) -> Value? {
+    @inlinable public subscript(key: Key) -> Value? {
         if last < keys.count, keys[last] == key { return values[last] }
         return slots[key].map { values[$0] }
     }
 
     /// Runs `body` on the value for `key` in place; nil if the key is absent.
-    public mutating func modify<R>(_ key: Key, _ body: (inout Value) -> R) -> R? {
+    @inlinable public mutating func modify<R>(_ key: Key, _ body: (inout Value) -> R) -> R? {
         guard let i = slot(key) else { return nil }
         return body(&values[i])
     }
 
     /// Adds `value` under `key`, which must not be present yet.
-    public mutating func insert(_ key: Key, _ value: Value) {
+    @inlinable public mutating func insert(_ key: Key, _ value: Value) {
         precondition(slots[key] == nil, "RecentKeyTable.insert: \(key) is already present")
         slots[key] = keys.count
         last = keys.count
@@ -39,7 +42,7 @@ public struct RecentKeyTable<Key: Hashable, Value> {
     }
 
     /// Removes every key (and its value) for which `shouldRemove` is true.
-    public mutating func removeAll(where shouldRemove: (Key) -> Bool) {
+    @inlinable public mutating func removeAll(where shouldRemove: (Key) -> Bool) {
         var keptKeys: [Key] = [], keptValues: [Value] = []
         for (k, v) in zip(keys, values) where !shouldRemove(k) {
             keptKeys.append(k)
@@ -51,7 +54,7 @@ public struct RecentKeyTable<Key: Hashable, Value> {
         last = 0
     }
 
-    private mutating func slot(_ key: Key) -> Int? {
+    @inlinable mutating func slot(_ key: Key) -> Int? {
         if last < keys.count, keys[last] == key { return last }
         guard let i = slots[key] else { return nil }
         last = i

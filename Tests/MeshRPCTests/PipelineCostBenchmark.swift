@@ -44,6 +44,11 @@ struct PipelineCostBenchmark {
                     print("BENCH \(method) echo \(label) of \(Self.rounds): empty \(Int(e)) calls/s, default \(Int(f)) calls/s, "
                         + "default/empty = \(permille / 10).\(permille % 10) %")
                 }
+                // Each round runs both back to back: the median of the rounds' own ratios is the least disturbed by a
+                // machine whose speed drifts between rounds.
+                let paired = zip(results["\(method) empty"]!, results["\(method) default"]!).map { $1 / $0 }.sorted()
+                let pairedPermille = Int((paired[paired.count / 2] * 1000).rounded())
+                print("BENCH \(method) echo median of the \(Self.rounds) rounds' default/empty = \(pairedPermille / 10).\(pairedPermille % 10) %")
                 // CPU per call (both ends, this process) is what the ratio comes down to on a saturated machine, and
                 // is less disturbed than calls/s by other load on a shared machine.
                 let e = cpu["\(method) empty"]!.sorted()[Self.rounds / 2], f = cpu["\(method) default"]!.sorted()[Self.rounds / 2]

@@ -63,6 +63,31 @@ struct TraceContextTests {
         #expect(seen.all.first??.traceID.count == 32)
     }
 
+    @Test func callsServedOnManyThreadsAtOnceGetDistinctTracesAndSpans() async throws {
+        // Ids come from per-thread counters: calls served at the same time on different threads must still differ.
+        let seen = Recorder<TraceContext?>()
+        let pipeline = ServerPipeline([TracingMiddleware()])
+        let caller = TraceContext(traceIDHigh: 7, traceIDLow: 7, spanID: 7)
+        await withTaskGroup(of: Void.self) { tasks in
+            for task in 0..<8 {
+                tasks.addTask {
+                    for _ in 0..<500 {
+                        _ = pipeline.handleInline(serverCall(trace: task.isMultiple(of: 2) ? caller : nil)) { _, _ in
+                            seen.append(CallScope.trace)
+                            return []
+                        }
+                    }
+                }
+            }
+        }
+        let traces = seen.all.compactMap { $0 }
+        #expect(traces.count == 4_000)
+        #expect(Set(traces.map(\.spanID)).count == 4_000)
+        let started = traces.filter { $0.traceIDHigh != 7 || $0.traceIDLow != 7 }
+        #expect(started.count == 2_000)
+        #expect(Set(started.map(\.traceID)).count == 2_000)
+    }
+
     @Test func serverContinuesTheBinaryTraceAndPrefersItToATraceparentEntry() async throws {
         let seen = Recorder<TraceContext?>()
         let handler = ErasedHandler.async { _, _ in

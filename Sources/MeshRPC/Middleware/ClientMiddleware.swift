@@ -18,12 +18,19 @@ public struct ClientNext: Sendable {
     let terminal: ClientTerminal
 
     public func callAsFunction(_ call: ClientCall) async throws(RPCError) -> ResponseHead {
-        if index < steps.count {
-            return try await steps[index].intercept(
-                call, next: ClientNext(steps: steps, index: index + 1, terminal: terminal))
-        }
-        return try await terminal(call)
+        guard index < steps.count else { return try await terminal(call) }
+        return try await steps[index].intercept(call, next: after(index))
     }
+
+    /// What follows step `i` of `steps`. After the last step it holds no steps: the array is shared by every call
+    /// of the connection, so a call through a one-step pipeline (the standard one) does not write its reference
+    /// count (with callers on several cores, each such write moves a cache line between them).
+    static func after(_ i: Int, of steps: [any ClientMiddleware], terminal: @escaping ClientTerminal) -> ClientNext {
+        i + 1 < steps.count
+            ? ClientNext(steps: steps, index: i + 1, terminal: terminal) : ClientNext(steps: [], index: 0, terminal: terminal)
+    }
+
+    private func after(_ i: Int) -> ClientNext { Self.after(i, of: steps, terminal: terminal) }
 }
 
 /// The ordered client middleware of a node. The first element sees a call first and its result last.
@@ -38,6 +45,7 @@ public struct ClientPipeline: Sendable {
 
     /// Runs `call` through every middleware, then `terminal`; a non-ok status from `terminal` is thrown.
     public func send(_ call: ClientCall, terminal: @escaping ClientTerminal) async throws(RPCError) -> ResponseHead {
-        try await ClientNext(steps: middleware, index: 0, terminal: terminal)(call)
+        guard !middleware.isEmpty else { return try await terminal(call) }
+        return try await middleware[0].intercept(call, next: ClientNext.after(0, of: middleware, terminal: terminal))
     }
 }

@@ -71,7 +71,12 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
 
     /// Shortens `call.timeout` to what is left of the served call's deadline, if one is in scope.
     func limit(_ call: inout ClientCall) throws(RPCError) {
-        guard let inherited = CallScope.deadline else { return }
+        try limit(&call, inherited: CallScope.deadline)
+    }
+
+    /// `limit` with the served call's deadline already read (`inherited`).
+    func limit(_ call: inout ClientCall, inherited: MeshInstant?) throws(RPCError) {
+        guard let inherited else { return }
         let remaining = inherited - clock.now()
         guard remaining > .zero else {
             throw RPCError(.deadlineExceeded, "\(call.method): no time left of the calling request's deadline")

@@ -1,41 +1,43 @@
 import MeshCore
-import Synchronization
 
-/// A lock-free, process-wide source of random-looking 64-bit ids for trace and span ids: SplitMix64 over
-/// an atomic counter seeded once from the system generator. No system call and no lock per id (the
-/// system generator costs a `getrandom` call per value). Not for secrets: use `SystemRandomNumberGenerator`.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A source of random-looking 64-bit ids for trace and span ids: SplitMix64 over a counter of the calling
+/// thread, seeded once per thread from the system generator. No system call, no lock and no shared memory per
+/// id (the system generator costs a `getrandom` call per value, and a process-wide atomic counter moves a cache
+/// line between cores on every id). Not for secrets: use `SystemRandomNumberGenerator`.
 ///
-/// One value reserves a block of `blockSize` counter steps with a single atomic add; the rest of the block is
-/// served from the value itself, so a new trace (three ids) touches the shared, contended counter once.
+/// Threads' sequences are distinct unless two random 64-bit seeds fall within a few billion steps of each other
+/// (odds about 2^-30 per pair of threads over the process's life); ids need to be unique per trace, not secret.
 struct FastIDSource: RandomNumberGenerator {
-    /// Sendable: its only state is an `Atomic`.
-    private final class State: Sendable {
-        let counter: Atomic<UInt64>
-        init() {
-            var system = SystemRandomNumberGenerator()
-            counter = Atomic(system.next())
-        }
-    }
-
-    private static let shared = State()
-    private static let gamma = SplitMix64.gamma
-    private static let blockSize: UInt64 = 4
-
-    /// The next counter value of the reserved block, and how many of the block are left.
-    private var position: UInt64 = 0
-    private var left: UInt64 = 0
-
     init() {}
 
     mutating func next() -> UInt64 {
-        if left == 0 {
-            position = Self.shared.counter.wrappingAdd(Self.gamma &* Self.blockSize, ordering: .relaxed).newValue
-                &- Self.gamma &* (Self.blockSize - 1)
-            left = Self.blockSize
-        }
-        let z = position
-        position &+= Self.gamma
-        left -= 1
-        return SplitMix64.finalize(z)
+        let counter = ThreadCounter.current()
+        counter.pointee &+= SplitMix64.gamma
+        return SplitMix64.finalize(counter.pointee)
+    }
+}
+
+/// One counter per thread, in thread-specific storage (freed when the thread exits).
+private enum ThreadCounter {
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { $0?.deallocate() }
+        precondition(status == 0, "pthread_key_create failed (\(status)): no thread-specific storage for trace ids")
+        return key
+    }()
+
+    static func current() -> UnsafeMutablePointer<UInt64> {
+        if let existing = pthread_getspecific(key) { return existing.assumingMemoryBound(to: UInt64.self) }
+        let counter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        var system = SystemRandomNumberGenerator()
+        counter.initialize(to: system.next())
+        pthread_setspecific(key, counter)
+        return counter
     }
 }

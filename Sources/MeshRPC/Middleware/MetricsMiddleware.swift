@@ -64,11 +64,16 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
     }
 
     /// The metric objects of one side, per method and outcome, made on first use and then reused: a call
-    /// costs one lookup by method under an uncontended lock. Sendable: mutable state is behind `Mutex`es.
+    /// costs one lookup by method under a lock. Sendable: mutable state is behind `Mutex`es.
     private final class Instruments: Sendable {
         struct Pair {
             let calls: CoreMetrics.Counter
             let duration: CoreMetrics.Timer
+
+            func record(_ elapsed: MeshDuration) {
+                calls.increment()
+                duration.recordNanoseconds(elapsed.nanoseconds)
+            }
         }
 
         /// One method's metrics: `ok` made up front, other outcomes when they first happen.
@@ -80,7 +85,9 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
 
         let side: String
         let factory: any MetricsFactory
-        let methods = Mutex<[String: Method]>([:])
+        /// A node calls (and serves) a few methods over and over: the table compares the method name with the
+        /// last one before hashing it.
+        let methods = Mutex(RecentKeyTable<String, Method>())
 
         init(side: String, factory: any MetricsFactory) {
             self.side = side
@@ -88,10 +95,20 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         }
 
         func record(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
+            // The common case is counted under the lock through borrowed references: no reference count of a
+            // shared object is written per call (with callers on several cores, each such write moves a cache line).
+            let counted = outcome == .ok && methods.withLock { methods in
+                methods.modify(method) { $0.ok.record(elapsed) } != nil
+            }
+            if !counted { recordFirstOrFailed(method, outcome, elapsed) }
+        }
+
+        /// A method's first call, or a call that did not end `ok`: finds or makes its metric objects.
+        private func recordFirstOrFailed(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
             let entry = methods.withLock { methods in
-                if let found = methods[method] { return found }
+                if let found = methods.modify(method, { $0 }) { return found }
                 let made = Method(ok: pair(method, .ok))
-                methods[method] = made
+                methods.insert(method, made)
                 return made
             }
             let metrics = outcome == .ok ? entry.ok : entry.others.withLock { others in
@@ -100,8 +117,7 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
                 others[outcome] = made
                 return made
             }
-            metrics.calls.increment()
-            metrics.duration.recordNanoseconds(elapsed.nanoseconds)
+            metrics.record(elapsed)
         }
 
         private func pair(_ method: String, _ outcome: RPCStatus.Code) -> Pair {

@@ -11,9 +11,10 @@ import Synchronization
 /// (so place `CommandKeyMiddleware` before this one), within the call's deadline and the peer's
 /// `RetryBudget`. Every attempt waits only for what is left of the call's timeout.
 public struct ResilienceMiddleware: ClientMiddleware {
+    /// Everything behind one reference (copying the middleware costs one reference count).
     private let shared: Shared
-    let policy: RetryPolicy
-    let clock: any MeshClock
+    var policy: RetryPolicy { shared.policy }
+    var clock: any MeshClock { shared.clock }
 
     public init(
         policy: RetryPolicy = .default,
@@ -23,9 +24,9 @@ public struct ResilienceMiddleware: ClientMiddleware {
     ) throws(ResilienceConfigurationError) {
         try policy.validate()
         try budget.validate()
-        self.shared = Shared(breakers: try BreakerSet(configuration: breakers), budget: try RetryBudget(configuration: budget))
-        self.policy = policy
-        self.clock = clock
+        self.shared = Shared(
+            breakers: try BreakerSet(configuration: breakers), budget: try RetryBudget(configuration: budget),
+            policy: policy, clock: clock)
     }
 
     /// The breaker state for a peer and service (for tests and admin views).
@@ -95,10 +96,14 @@ public struct ResilienceMiddleware: ClientMiddleware {
         let state: Mutex<State>
         /// A fresh budget, copied for each new peer.
         let freshBudget: RetryBudget
+        let policy: RetryPolicy
+        let clock: any MeshClock
 
-        init(breakers: BreakerSet, budget: RetryBudget) {
+        init(breakers: BreakerSet, budget: RetryBudget, policy: RetryPolicy, clock: any MeshClock) {
             state = Mutex(State(breakers: breakers))
             freshBudget = budget
+            self.policy = policy
+            self.clock = clock
         }
 
         func acquire(_ key: BreakerKey, now: MeshInstant, isRetry: Bool) throws(RPCError) -> BreakerPermit {

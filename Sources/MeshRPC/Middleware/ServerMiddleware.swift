@@ -16,14 +16,17 @@ public struct ServerNext: Sendable {
     let handler: ErasedHandler
 
     public func callAsFunction(_ call: ServerCall) async throws(RPCError) -> ServerResponse {
-        if index < steps.count {
-            return try await steps[index].intercept(
-                call, next: ServerNext(steps: steps, index: index + 1, handler: handler))
-        }
+        if index < steps.count { return try await steps[index].intercept(call, next: Self.after(index, of: steps, handler)) }
         switch handler {
         case .inline(let run): return ServerResponse(payload: try run(call.payload, call.context))
         case .async(let run): return ServerResponse(payload: try await run(call.payload, call.context))
         }
+    }
+
+    /// What follows step `i`. After the last step it holds no steps: a call through a one-step pipeline (the
+    /// standard one) then does not write the reference count of the array every call shares.
+    static func after(_ i: Int, of steps: [any ServerMiddleware], _ handler: ErasedHandler) -> ServerNext {
+        i + 1 < steps.count ? ServerNext(steps: steps, index: i + 1, handler: handler) : ServerNext(steps: [], index: 0, handler: handler)
     }
 }
 
@@ -55,7 +58,8 @@ public struct ServerPipeline: Sendable {
     /// Runs `call` through every middleware's async form and then `handler` (the path for calls that
     /// `handleInline` declined; by contract both forms behave the same).
     public func handle(_ call: ServerCall, handler: ErasedHandler) async throws(RPCError) -> ServerResponse {
-        try await ServerNext(steps: middleware, index: 0, handler: handler)(call)
+        guard !middleware.isEmpty else { return try await ServerNext(steps: [], index: 0, handler: handler)(call) }
+        return try await middleware[0].intercept(call, next: ServerNext.after(0, of: middleware, handler))
     }
 
     /// Runs `call` through every middleware and an inline handler synchronously, on the calling thread;
@@ -64,7 +68,8 @@ public struct ServerPipeline: Sendable {
         guard let steps = inlineSteps else { return nil }
         for step in steps where !step.runsInline(call) { return nil }
         do throws(RPCError) {
-            return .success(try InlineServerNext(steps: steps, index: 0, handler: handler)(call))
+            guard !steps.isEmpty else { return .success(ServerResponse(payload: try handler(call.payload, call.context))) }
+            return .success(try steps[0].interceptInline(call, next: InlineServerNext.after(0, of: steps, handler)))
         } catch {
             return .failure(error)
         }

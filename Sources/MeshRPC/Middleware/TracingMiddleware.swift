@@ -36,7 +36,13 @@ public struct TracingMiddleware: InlineServerMiddleware, ClientMiddleware {
     /// Sets `call.trace` to the trace in scope or a new one, unless the caller set a trace (binary or text).
     static func stamp(_ call: inout ClientCall) {
         guard !carriesTrace(call) else { return }
-        if let trace = CallScope.trace {
+        stamp(&call, scoped: CallScope.trace)
+    }
+
+    /// `stamp` with the trace in scope already read (`scoped`).
+    static func stamp(_ call: inout ClientCall, scoped: TraceContext?) {
+        guard !carriesTrace(call) else { return }
+        if let trace = scoped {
             call.trace = trace
         } else {
             var rng = FastIDSource()
