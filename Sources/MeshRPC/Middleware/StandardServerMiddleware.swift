@@ -8,12 +8,8 @@ import MeshCore
 /// that order, with one step instead of several and one pair of clock readings shared by metrics and logging
 /// (what `ServerPipeline.standard` uses). Runs inline too, except commands when idempotency is on.
 public struct StandardServerMiddleware: InlineServerMiddleware {
-    let metrics: MetricsMiddleware
-    let logging: LoggingMiddleware
-    let deadline: DeadlineMiddleware
-    let checks: [any CheckingServerMiddleware]
-    let idempotency: IdempotencyMiddleware?
-    let clock: any MeshClock
+    /// Everything behind one reference: copying the step costs one reference count, and the parts are used in place.
+    private let core: Core
 
     public init(
         logger: Logger,
@@ -22,71 +18,100 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         idempotency: IdempotencyMiddleware? = nil,
         clock: any MeshClock = SystemClock()
     ) {
-        self.metrics = MetricsMiddleware(factory: metrics, clock: clock)
-        self.logging = LoggingMiddleware(logger: logger, clock: clock)
-        self.deadline = DeadlineMiddleware(clock: clock)
-        self.checks = checks
-        self.idempotency = idempotency
-        self.clock = clock
+        core = Core(
+            metrics: MetricsMiddleware(factory: metrics, clock: clock), logging: LoggingMiddleware(logger: logger, clock: clock),
+            deadline: DeadlineMiddleware(clock: clock), checks: checks, idempotency: idempotency, clock: clock)
     }
 
-    public func runsInline(_ call: ServerCall) -> Bool { idempotency?.runsInline(call) ?? true }
+    public func runsInline(_ call: ServerCall) -> Bool { core.runsInline(call) }
 
     public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
-        try await CallScope.with(scope(of: call)) { () async throws(RPCError) in
-            let start = clock.now()
-            do throws(RPCError) {
-                try admit(call, at: start)
-                let response = if let idempotency { try await idempotency.intercept(call, next: next) } else { try await next(call) }
-                try finished(call, at: clock.now(), since: start)
-                return response
-            } catch {
-                finished(call, error, since: start)
-                throw error
-            }
-        }
+        try await core.intercept(call, next: next)
     }
 
     public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
-        try CallScope.withInline(scope(of: call)) { () throws(RPCError) in
-            let start = clock.now()
-            do throws(RPCError) {
-                try admit(call, at: start)
-                let response = if let idempotency { try idempotency.interceptInline(call, next: next) } else { try next(call) }
-                try finished(call, at: clock.now(), since: start)
-                return response
-            } catch {
-                finished(call, error, since: start)
-                throw error
+        try core.interceptInline(call, next: next)
+    }
+
+    /// Sendable: immutable, and every part is Sendable.
+    private final class Core: Sendable {
+        let metrics: MetricsMiddleware
+        let logging: LoggingMiddleware
+        let deadline: DeadlineMiddleware
+        let checks: [any CheckingServerMiddleware]
+        let idempotency: IdempotencyMiddleware?
+        let clock: any MeshClock
+
+        init(
+            metrics: MetricsMiddleware, logging: LoggingMiddleware, deadline: DeadlineMiddleware,
+            checks: [any CheckingServerMiddleware], idempotency: IdempotencyMiddleware?, clock: any MeshClock
+        ) {
+            self.metrics = metrics
+            self.logging = logging
+            self.deadline = deadline
+            self.checks = checks
+            self.idempotency = idempotency
+            self.clock = clock
+        }
+
+        func runsInline(_ call: ServerCall) -> Bool { idempotency?.runsInline(call) ?? true }
+
+        func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+            try await CallScope.with(scope(of: call)) { () async throws(RPCError) in
+                let start = clock.now()
+                do throws(RPCError) {
+                    try admit(call, at: start)
+                    let response = if let idempotency { try await idempotency.intercept(call, next: next) } else { try await next(call) }
+                    try finished(call, at: clock.now(), since: start)
+                    return response
+                } catch {
+                    finished(call, error, since: start)
+                    throw error
+                }
             }
         }
-    }
 
-    /// This node's span and the caller's deadline (nil binds "no deadline": none is inherited), bound at once.
-    private func scope(of call: ServerCall) -> CallScope.Values {
-        CallScope.Values(deadline: call.context.deadline, trace: TracingMiddleware.span(for: call))
-    }
+        func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
+            try CallScope.withInline(scope(of: call)) { () throws(RPCError) in
+                let start = clock.now()
+                do throws(RPCError) {
+                    try admit(call, at: start)
+                    let response = if let idempotency { try idempotency.interceptInline(call, next: next) } else { try next(call) }
+                    try finished(call, at: clock.now(), since: start)
+                    return response
+                } catch {
+                    finished(call, error, since: start)
+                    throw error
+                }
+            }
+        }
 
-    /// The deadline's start check (with the reading metrics also use), then the checks.
-    private func admit(_ call: ServerCall, at start: MeshInstant) throws(RPCError) {
-        if let d = call.context.deadline { try deadline.checkStart(call, d, now: start) }
-        try check(call)
-    }
+        /// This node's span and the caller's deadline (nil binds "no deadline": none is inherited), bound at once.
+        private func scope(of call: ServerCall) -> CallScope.Values {
+            CallScope.Values(deadline: call.context.deadline, trace: TracingMiddleware.span(for: call))
+        }
 
-    /// A result at `end`: refused if past the deadline, else counted and logged as a success.
-    private func finished(_ call: ServerCall, at end: MeshInstant, since start: MeshInstant) throws(RPCError) {
-        if let d = call.context.deadline { try deadline.checkFinish(call, d, now: end) }
-        metrics.recordServer(call.context.method, .ok, end - start)
-        logging.serverFinished(call, nil, elapsed: end - start)
-    }
+        /// The deadline's start check (with the reading metrics also use), then the checks.
+        private func admit(_ call: ServerCall, at start: MeshInstant) throws(RPCError) {
+            if let d = call.context.deadline { try deadline.checkStart(call, d, now: start) }
+            try check(call)
+        }
 
-    private func check(_ call: ServerCall) throws(RPCError) {
-        for c in checks { try c.check(call) }
-    }
+        /// A result at `end`: refused if past the deadline, else counted and logged as a success.
+        private func finished(_ call: ServerCall, at end: MeshInstant, since start: MeshInstant) throws(RPCError) {
+            if let d = call.context.deadline { try deadline.checkFinish(call, d, now: end) }
+            metrics.recordServer(call.context.method, .ok, end - start)
+            logging.serverFinished(call, nil, elapsed: end - start)
+        }
 
-    private func finished(_ call: ServerCall, _ error: RPCError, since start: MeshInstant) {
-        let elapsed = clock.now() - start
-        metrics.recordServer(call.context.method, error.code, elapsed)
-        logging.serverFinished(call, error, elapsed: elapsed)
+        private func check(_ call: ServerCall) throws(RPCError) {
+            for c in checks { try c.check(call) }
+        }
+
+        private func finished(_ call: ServerCall, _ error: RPCError, since start: MeshInstant) {
+            let elapsed = clock.now() - start
+            metrics.recordServer(call.context.method, error.code, elapsed)
+            logging.serverFinished(call, error, elapsed: elapsed)
+        }
     }
 }
