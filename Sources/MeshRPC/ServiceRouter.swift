@@ -5,8 +5,11 @@ public enum ErasedHandler: Sendable {
     /// Runs on the connection's event loop thread without a hop: it must not block.
     case inline(InlineHandler)
     /// Runs as a task (preferring the connection's event loop as executor).
-    case async(@Sendable (ArraySlice<UInt8>, ServerContext) async throws(RPCError) -> [UInt8])
+    case async(AsyncHandler)
 }
+
+/// A handler that runs as a task; it runs on the executor of the pipeline that calls it (no hop of its own).
+public typealias AsyncHandler = nonisolated(nonsending) @Sendable (ArraySlice<UInt8>, ServerContext) async throws(RPCError) -> [UInt8]
 
 /// The table of `service/method` → handler a node serves, each method's kind, and the server middleware
 /// every call passes through. Built before the node starts; read-only after.

@@ -85,7 +85,7 @@ public final class MeshConnection: Sendable {
     /// Calls `method` with an encoded request and returns the peer's response head (status, metadata, payload).
     /// Transport failures come back as `RPCError` (`unavailable`, `deadlineExceeded`, `cancelled`, …);
     /// the peer's own failures come back as a non-ok status in the response.
-    public func rawCall(
+    nonisolated(nonsending) public func rawCall(
         method: String,
         payload: [UInt8],
         options: CallOptions = .default,
@@ -148,7 +148,7 @@ public final class MeshConnection: Sendable {
 
     /// Calls a typed method through the transport's client middleware. A non-ok status from the peer is thrown
     /// as `RPCError` with that code and message.
-    public func call<Req, Resp>(
+    nonisolated(nonsending) public func call<Req, Resp>(
         _ descriptor: MethodDescriptor<Req, Resp>,
         _ request: Req,
         options: CallOptions = .default
@@ -179,7 +179,7 @@ public final class MeshConnection: Sendable {
     }
 
     /// Sends a one-way message; returns once it is written to the connection (no response exists).
-    public func send<Req, Resp>(
+    nonisolated(nonsending) public func send<Req, Resp>(
         _ descriptor: MethodDescriptor<Req, Resp>,
         _ request: Req,
         options: CallOptions = .default

@@ -21,7 +21,7 @@ public enum CallScope {
 
     /// Runs `body` with this deadline and trace in scope, as a served call has them: the calls it makes inherit
     /// them (e.g. a batch job giving its calls one shared deadline). An omitted value keeps what is in scope.
-    public static func withScope<R>(
+    nonisolated(nonsending) public static func withScope<R>(
         deadline: MeshInstant? = CallScope.deadline,
         trace: TraceContext? = CallScope.trace,
         _ body: () async throws -> R
@@ -41,25 +41,25 @@ public enum CallScope {
 
 extension CallScope {
     /// Runs `body` with `deadline` bound (the trace in scope stays), keeping `body`'s typed error.
-    static func with<R: Sendable>(
+    nonisolated(nonsending) static func with<R: Sendable>(
         deadline: MeshInstant?,
-        _ body: () async throws(RPCError) -> R
+        _ body: nonisolated(nonsending) () async throws(RPCError) -> R
     ) async throws(RPCError) -> R {
         try await with(Values(deadline: deadline, trace: trace), body)
     }
 
     /// Runs `body` with `trace` bound (the deadline in scope stays), keeping `body`'s typed error.
-    static func with<R: Sendable>(
+    nonisolated(nonsending) static func with<R: Sendable>(
         trace: TraceContext,
-        _ body: () async throws(RPCError) -> R
+        _ body: nonisolated(nonsending) () async throws(RPCError) -> R
     ) async throws(RPCError) -> R {
         try await with(Values(deadline: deadline, trace: trace), body)
     }
 
     /// Runs `body` with both values bound, keeping `body`'s typed error.
-    static func with<R: Sendable>(
+    nonisolated(nonsending) static func with<R: Sendable>(
         _ values: Values,
-        _ body: () async throws(RPCError) -> R
+        _ body: nonisolated(nonsending) () async throws(RPCError) -> R
     ) async throws(RPCError) -> R {
         let result: Result<R, RPCError> = await $bound.withValue(values) {
             do throws(RPCError) { return .success(try await body()) } catch { return .failure(error) }

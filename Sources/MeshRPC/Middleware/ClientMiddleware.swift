@@ -5,11 +5,11 @@ import MeshWire
 /// Contract: `next` returns only responses with status `ok`; every failure — the transport's and the
 /// peer's non-ok statuses alike — arrives as a thrown `RPCError`, so a middleware sees one error path.
 public protocol ClientMiddleware: Sendable {
-    func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead
+    nonisolated(nonsending) func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead
 }
 
 /// Sends a call once it has passed every client middleware (supplied by the transport).
-public typealias ClientTerminal = @Sendable (ClientCall) async throws(RPCError) -> ResponseHead
+public typealias ClientTerminal = nonisolated(nonsending) @Sendable (ClientCall) async throws(RPCError) -> ResponseHead
 
 /// The rest of the client pipeline after one middleware. A value (no closure is allocated per step).
 public struct ClientNext: Sendable {
@@ -17,7 +17,7 @@ public struct ClientNext: Sendable {
     let index: Int
     let terminal: ClientTerminal
 
-    public func callAsFunction(_ call: ClientCall) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func callAsFunction(_ call: ClientCall) async throws(RPCError) -> ResponseHead {
         guard index < steps.count else { return try await terminal(call) }
         return try await steps[index].intercept(call, next: after(index))
     }
@@ -44,7 +44,7 @@ public struct ClientPipeline: Sendable {
     public mutating func append(_ m: any ClientMiddleware) { middleware.append(m) }
 
     /// Runs `call` through every middleware, then `terminal`; a non-ok status from `terminal` is thrown.
-    public func send(_ call: ClientCall, terminal: @escaping ClientTerminal) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func send(_ call: ClientCall, terminal: @escaping ClientTerminal) async throws(RPCError) -> ResponseHead {
         guard !middleware.isEmpty else { return try await terminal(call) }
         return try await middleware[0].intercept(call, next: ClientNext.after(0, of: middleware, terminal: terminal))
     }

@@ -14,7 +14,7 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
 
     public init(clock: any MeshClock = SystemClock()) { self.clock = clock }
 
-    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
         try await serve(call) { () async throws(RPCError) in try await next(call) }
     }
 
@@ -24,7 +24,7 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
 
     /// Runs `body` (the rest of the call) under the call's deadline: refused if it has passed, bound to
     /// `CallScope.deadline` meanwhile, a late result replaced by `deadlineExceeded`.
-    func serve<R: Sendable>(_ call: ServerCall, _ body: () async throws(RPCError) -> R) async throws(RPCError) -> R {
+    nonisolated(nonsending) func serve<R: Sendable>(_ call: ServerCall, _ body: nonisolated(nonsending) () async throws(RPCError) -> R) async throws(RPCError) -> R {
         guard let deadline = call.context.deadline else {
             // No deadline: make sure none is inherited (binding nil over nil would only cost a push).
             guard CallScope.deadline != nil else { return try await body() }
@@ -62,7 +62,7 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
         }
     }
 
-    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
         guard CallScope.deadline != nil else { return try await next(call) }
         var call = call
         try limit(&call)

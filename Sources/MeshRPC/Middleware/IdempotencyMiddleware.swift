@@ -27,7 +27,7 @@ public struct IdempotencyMiddleware: InlineServerMiddleware {
         return try next(call)
     }
 
-    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
         guard call.kind == .command else { return try await next(call) }
         let method = call.context.method
         guard let key = call.context.metadata[MetadataKey.idempotencyKey], !key.isEmpty else {

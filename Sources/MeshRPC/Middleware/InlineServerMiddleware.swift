@@ -45,7 +45,7 @@ public protocol CheckingServerMiddleware: InlineServerMiddleware {
 }
 
 extension CheckingServerMiddleware {
-    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
         try check(call)
         return try await next(call)
     }

@@ -19,7 +19,7 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         self.clock = clock
     }
 
-    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
         let start = clock.now()
         do {
             let response = try await next(call)
@@ -43,7 +43,7 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         }
     }
 
-    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
         let start = clock.now()
         do {
             let response = try await next(call)

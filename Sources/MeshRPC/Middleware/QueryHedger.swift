@@ -32,7 +32,7 @@ public struct QueryHedger: ClientMiddleware {
         self.timer = timer
     }
 
-    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
         guard call.kind == .query, policy.maxAttempts > 1 else { return try await next(call) }
         return try await hedge(call) { c async throws(RPCError) -> ResponseHead in try await next(c) }
     }
@@ -45,7 +45,7 @@ public struct QueryHedger: ClientMiddleware {
 
     /// Runs `call` with hedging, sending each attempt with `attempt`. A command is refused with
     /// `failedPrecondition` before anything is sent.
-    public func hedge(_ call: ClientCall, attempt send: @escaping ClientTerminal) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func hedge(_ call: ClientCall, attempt send: @escaping ClientTerminal) async throws(RPCError) -> ResponseHead {
         guard call.kind == .query else {
             throw RPCError(.failedPrecondition, "\(call.method) is a command: commands are never hedged (it would run twice)")
         }

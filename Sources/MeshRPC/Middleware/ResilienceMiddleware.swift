@@ -34,13 +34,13 @@ public struct ResilienceMiddleware: ClientMiddleware {
         shared.state.withLock { $0.breakers.state(BreakerKey(peer: peer, service: service)) }
     }
 
-    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
         try await send(call, startedAt: clock.now(), clock: clock, next: next).response
     }
 
     /// Every attempt of `call` from `start`, a reading of `clock` the caller already took (a fused step passes its
     /// own clock and shares its readings): the response and the reading taken when it arrived.
-    func send(
+    nonisolated(nonsending) func send(
         _ call: ClientCall, startedAt start: MeshInstant, clock: any MeshClock, next: ClientNext
     ) async throws(RPCError) -> (response: ResponseHead, finishedAt: MeshInstant) {
         let key = BreakerKey(peer: call.peer, service: String(call.service))

@@ -5,7 +5,7 @@
 /// response or error `next` returns, and measure time around it. Middleware runs on the connection's
 /// event loop (the handler's task executor): it must not block.
 public protocol ServerMiddleware: Sendable {
-    func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse
+    nonisolated(nonsending) func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse
 }
 
 /// The rest of the server pipeline after one middleware: the following middleware, then the handler.
@@ -15,7 +15,7 @@ public struct ServerNext: Sendable {
     let index: Int
     let handler: ErasedHandler
 
-    public func callAsFunction(_ call: ServerCall) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func callAsFunction(_ call: ServerCall) async throws(RPCError) -> ServerResponse {
         if index < steps.count { return try await steps[index].intercept(call, next: Self.after(index, of: steps, handler)) }
         switch handler {
         case .inline(let run): return ServerResponse(payload: try run(call.payload, call.context))
@@ -57,7 +57,7 @@ public struct ServerPipeline: Sendable {
 
     /// Runs `call` through every middleware's async form and then `handler` (the path for calls that
     /// `handleInline` declined; by contract both forms behave the same).
-    public func handle(_ call: ServerCall, handler: ErasedHandler) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func handle(_ call: ServerCall, handler: ErasedHandler) async throws(RPCError) -> ServerResponse {
         guard !middleware.isEmpty else { return try await ServerNext(steps: [], index: 0, handler: handler)(call) }
         return try await middleware[0].intercept(call, next: ServerNext.after(0, of: middleware, handler))
     }

@@ -25,7 +25,7 @@ public struct StandardClientMiddleware: ClientMiddleware {
             logging: LoggingMiddleware(logger: logger, clock: clock), resilience: resilience, clock: clock)
     }
 
-    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
         try await core.intercept(call, next: next)
     }
 
@@ -48,7 +48,7 @@ public struct StandardClientMiddleware: ClientMiddleware {
             self.clock = clock
         }
 
-        func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+        nonisolated(nonsending) func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
             var call = call
             let scope = CallScope.bound  // one task-local read for both
             try deadline.limit(&call, inherited: scope.deadline)

@@ -25,7 +25,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
 
     public func runsInline(_ call: ServerCall) -> Bool { core.runsInline(call) }
 
-    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
         try await core.intercept(call, next: next)
     }
 
@@ -56,12 +56,16 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
 
         func runsInline(_ call: ServerCall) -> Bool { idempotency?.runsInline(call) ?? true }
 
-        func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+        nonisolated(nonsending) func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
             try await CallScope.with(scope(of: call)) { () async throws(RPCError) in
                 let start = clock.now()
                 do throws(RPCError) {
                     try admit(call, at: start)
-                    let response = if let idempotency { try await idempotency.intercept(call, next: next) } else { try await next(call) }
+                    let response = if let idempotency, call.kind == .command {
+                        try await idempotency.intercept(call, next: next)
+                    } else {
+                        try await next(call)  // queries pass idempotency untouched: skip its step
+                    }
                     try finished(call, at: clock.now(), since: start)
                     return response
                 } catch {

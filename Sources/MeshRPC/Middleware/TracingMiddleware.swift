@@ -10,7 +10,7 @@ import MeshWire
 public struct TracingMiddleware: InlineServerMiddleware, ClientMiddleware {
     public init() {}
 
-    public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
         try await CallScope.with(trace: Self.span(for: call)) { () async throws(RPCError) in try await next(call) }
     }
 
@@ -26,7 +26,7 @@ public struct TracingMiddleware: InlineServerMiddleware, ClientMiddleware {
         return caller.map { $0.child(using: &rng) } ?? TraceContext.newTrace(using: &rng)
     }
 
-    public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
         guard !Self.carriesTrace(call) else { return try await next(call) }
         var call = call
         Self.stamp(&call)
