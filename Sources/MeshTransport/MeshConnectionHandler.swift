@@ -391,8 +391,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             case .settings: try applySettings(body)
             case .request: try receiveRequest(stream: stream, body: body, oneWay: false)
             case .message: try receiveRequest(stream: stream, body: body, oneWay: true)
-            case .response: try receiveResponse(stream: stream, body: body)
-            case .cancel: try receiveCancel(stream: stream, body: body)
+            case .response: receiveResponse(stream: stream, body: body)
+            case .cancel: receiveCancel(stream: stream, body: body)
             case .ping:
                 let ping = try PingBody(decoding: body)
                 writeSealed(.pong, stream: 0, body: ping.encoded())
@@ -563,11 +563,20 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func receiveCancel(stream: UInt32, body: ArraySlice<UInt8>) throws {
-        let cancel = try CancelBody(decoding: body)
+    /// A cancel whose body does not decode is still a cancel (a stream-level error, proto-spec/rpc.md): only
+    /// its reason, which is for logs, is lost.
+    private func receiveCancel(stream: UInt32, body: ArraySlice<UInt8>) {
+        let reason: String
+        do throws(WireError) {
+            reason = try CancelBody(decoding: body).reason
+        } catch {
+            logger.warning("cancel body does not decode; cancelling without its reason",
+                           metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
+            reason = "cancel reason did not decode: \(error)"
+        }
         guard let call = inboundCalls[stream], !call.answered else { return }  // already answered
         inboundCalls[stream] = nil
-        logger.debug("call cancelled by peer", metadata: ["mesh.stream": "\(stream)", "reason": "\(cancel.reason)"])
+        logger.debug("call cancelled by peer", metadata: ["mesh.stream": "\(stream)", "reason": "\(reason)"])
         call.task?.cancel()
         closeIfDrained()
     }
@@ -749,15 +758,23 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         closeIfDrained()
     }
 
-    private func receiveResponse(stream: UInt32, body: ArraySlice<UInt8>) throws {
-        let response = try ResponseHead(decoding: body)
+    /// Completes the call open on `stream`. A response for a stream with no open call crossed our cancel or
+    /// deadline and is discarded, whatever its body. A body that does not decode fails only its call, with
+    /// `internal` (a stream-level error, proto-spec/rpc.md); the connection stays open.
+    private func receiveResponse(stream: UInt32, body: ArraySlice<UInt8>) {
         guard let call = streams.removeValue(forKey: stream) else {
             // The call was cancelled or timed out here first; the peer's answer crossed our cancel.
             logger.trace("late response discarded", metadata: ["mesh.stream": "\(stream)"])
             return
         }
         calls[call.callID] = nil
-        call.complete(.success(response))
+        do throws(WireError) {
+            call.complete(.success(try ResponseHead(decoding: body)))
+        } catch {
+            logger.warning("call failed: its response body does not decode",
+                           metadata: ["mesh.stream": "\(stream)", "mesh.method": "\(call.head.method)", "error": "\(error)"])
+            call.complete(.failure(RPCError(.internal, "response on stream \(stream) does not decode: \(error)", cause: error)))
+        }
         drainQueue()
         closeIfDrained()
     }

@@ -20,12 +20,13 @@ struct BadInputTests {
         let address: HostPort
 
         /// `handshakeTimeout` is short only for the test of a silent peer: a loaded machine must not fail the others.
-        init(group: MultiThreadedEventLoopGroup, handshakeTimeout: MeshDuration = .seconds(5)) async throws {
+        init(group: MultiThreadedEventLoopGroup, handshakeTimeout: MeshDuration = .seconds(5),
+             router: ServiceRouter = Echo.router()) async throws {
             var config = TransportConfiguration()
             config.handshakeTimeout = handshakeTimeout
             config.maxBodyLength = 64 * 1024
             let events = self.events
-            server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), configuration: config,
+            server = MeshTransport(identity: cluster.identity("server-1"), router: router, configuration: config,
                                    group: group, logger: testLogger, onEvent: { events.record($0) })
             client = MeshTransport(identity: cluster.identity("client-ok"), router: ServiceRouter(), group: group, logger: testLogger)
             address = try await server.listen(on: loopback())
