@@ -15,19 +15,14 @@ struct UndecodableCancelTests {
 
     @Test func aMalformedCancelStillCancelsTheRunningHandlerAndTheConnectionKeepsServing() async throws {
         try await withEventLoopGroup { group in
-            let started = Counter()
-            let cancelled = Counter()
-            let h = try await BadInputTests.Harness(group: group, router: Echo.router(started: started, cancelled: cancelled))
-            let raw = try RawPeer(connectingTo: h.address)
-            _ = try raw.handshake(as: h.cluster.identity("client-raw"), now: wallNow())
+            let h = try await BadInputTests.Harness(group: group)
+            let raw = try h.connectRaw()
 
-            let slow = RequestHead(method: Echo.slow.path, payload: Echo.slowRequest(ms: 60_000).bytes)
-            raw.send(try raw.seal(.request, body: slow.encoded(), stream: 1))
-            for _ in 0..<200 where started.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(started.count == 1)
+            try await raw.startSlowCall(stream: 1, started: h.started)
+            #expect(h.started.count == 1)
             raw.send(try raw.seal(.cancel, body: Self.malformedCancel, stream: 1))
-            for _ in 0..<200 where cancelled.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(cancelled.count == 1)
+            for _ in 0..<200 where h.cancelled.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(h.cancelled.count == 1)
 
             // The cancelled stream gets no response; the next request on the connection is answered.
             try TrustAndTamperTests.expectEchoAnswered(raw, stream: 3)
