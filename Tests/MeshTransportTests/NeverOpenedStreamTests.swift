@@ -34,18 +34,7 @@ struct NeverOpenedStreamTests {
         try await withEventLoopGroup { group in
             let h = try await BadInputTests.Harness(group: group)
             let raw = try h.connectRaw()
-            try await raw.startSlowCall(stream: 1, started: h.started)
-            let server = h.server
-            let shutdown = Task { await server.shutdown() }
-
-            let (goAwayHeader, goAwayBody) = try raw.openNext()
-            #expect(goAwayHeader.type == .goAway)
-            #expect(try GoAwayBody(decoding: goAwayBody[...]).lastStreamID == 1)
-            raw.send(try TrustAndTamperTests.echoRequest(raw, stream: 3))
-            let (refusedHeader, refusedBody) = try raw.openNext()
-            #expect(refusedHeader.streamID == 3)
-            #expect(try ResponseHead(decoding: refusedBody).status
-                == RPCStatus(code: .unavailable, message: "node is shutting down"))
+            let shutdown = try await Self.drainWithStream3Refused(h, raw)
             raw.send(try raw.seal(.cancel, body: CancelBody(reason: "deadline exceeded").encoded(), stream: 3))
             raw.send(try raw.seal(.cancel, body: CancelBody(reason: "deadline exceeded").encoded(), stream: 1))
             #expect(await raw.awaitClose().closed)
@@ -55,6 +44,41 @@ struct NeverOpenedStreamTests {
             #expect(h.events.closeErrors.isEmpty)
             await h.client.shutdown()
         }
+    }
+
+    /// rpc.md: a later goAway never names a larger lastStreamID, though the refused stream 3 was opened since.
+    @Test func aProtocolErrorWhileDrainingRepeatsTheDrainsLastStreamID() async throws {
+        try await withEventLoopGroup { group in
+            let h = try await BadInputTests.Harness(group: group)
+            let raw = try h.connectRaw()
+            let shutdown = try await Self.drainWithStream3Refused(h, raw)
+            raw.send(try raw.seal(.cancel, body: [], stream: 9))
+            let (header, body) = try raw.openNext()
+            #expect(header.type == .goAway)
+            #expect(try GoAwayBody(decoding: body[...]) == GoAwayBody(
+                lastStreamID: 1, status: RPCStatus(code: .internal, message: "cancel on stream 9, which the peer never opened")))
+            #expect(await raw.awaitClose().closed)
+            await shutdown.value
+            #expect(h.events.closeErrors.map(\.message) == ["cancel on stream 9, which the peer never opened"])
+            await h.client.shutdown()
+        }
+    }
+
+    /// Starts a slow call on stream 1, shuts the server down (its goAway names stream 1) and has a request on
+    /// stream 3 refused `unavailable`. Returns the shutdown, which ends once the connection closes.
+    static func drainWithStream3Refused(_ h: BadInputTests.Harness, _ raw: RawPeer) async throws -> Task<Void, Never> {
+        try await raw.startSlowCall(stream: 1, started: h.started)
+        let server = h.server
+        let shutdown = Task { await server.shutdown() }
+        let (goAwayHeader, goAwayBody) = try raw.openNext()
+        #expect(goAwayHeader.type == .goAway)
+        #expect(try GoAwayBody(decoding: goAwayBody[...]).lastStreamID == 1)
+        raw.send(try TrustAndTamperTests.echoRequest(raw, stream: 3))
+        let (refusedHeader, refusedBody) = try raw.openNext()
+        #expect(refusedHeader.streamID == 3)
+        #expect(try ResponseHead(decoding: refusedBody).status
+            == RPCStatus(code: .unavailable, message: "node is shutting down"))
+        return shutdown
     }
 
     @Test func aResponseForAStreamTheCallerNeverOpenedClosesTheConnection() async throws {
