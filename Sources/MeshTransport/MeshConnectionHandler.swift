@@ -108,6 +108,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     // Outgoing calls.
     private var nextStreamID: UInt32
+    /// The highest stream id this side has opened (0 before the first): a response above it is a protocol error.
+    private var highestOwnStreamID: UInt32 = 0
     private var calls: [UInt64: PendingCall] = [:]
     private var streams: [UInt32: PendingCall] = [:]
     private var queue = CircularBuffer<PendingCall>()
@@ -124,7 +126,10 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     // Incoming calls.
     private var inboundCalls: [UInt32: InboundCall] = [:]
+    /// The highest stream id the peer has opened, including streams refused or dropped while draining.
     private var highestPeerStreamID: UInt32 = 0
+    /// The `lastStreamID` of the goAway we sent, if any: a later goAway never names a larger one (rpc.md).
+    private var goAwayLastStreamID: UInt32?
     private var executor: EventLoopTaskExecutor?
 
     // Writes and shutdown.
@@ -423,20 +428,23 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Serving calls
 
+    /// The parity of the stream ids the peer opens (framing.md: the client's are odd).
+    private var peerStreamParity: UInt32 { inbound ? 1 : 0 }
+
     private func receiveRequest(stream: UInt32, body: ArraySlice<UInt8>, oneWay: Bool) throws {
-        let peerParity: UInt32 = inbound ? 1 : 0
-        guard stream != 0, stream % 2 == peerParity else {
+        guard stream != 0, stream % 2 == peerStreamParity else {
             throw ConnectionError(.protocolViolation, "stream id \(stream) has the wrong parity for the peer")
         }
         guard stream > highestPeerStreamID else {
             throw ConnectionError(.protocolViolation, "stream id \(stream) is not above the last one (\(highestPeerStreamID))")
         }
+        // The stream is opened (and its id used up) whatever happens to it next.
+        highestPeerStreamID = stream
         let head: RequestHead
         do throws(WireError) {
             head = try RequestHead(decoding: body)
         } catch {
-            // A stream-level error (proto-spec/rpc.md): the stream is used up, the connection stays open.
-            highestPeerStreamID = max(highestPeerStreamID, stream)
+            // A stream-level error (proto-spec/rpc.md): the connection stays open.
             rejectUndecodableRequest(stream, error, oneWay: oneWay)
             return
         }
@@ -444,7 +452,6 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             if !oneWay { answer(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down"))) }
             return
         }
-        highestPeerStreamID = max(highestPeerStreamID, stream)
         // A stream counts until its response reaches the socket, so a peer that stops reading cannot
         // make us buffer more than maxConcurrentStreams responses: past that it breaks the settings.
         if inboundCalls.count >= config.maxConcurrentStreams {
@@ -563,11 +570,24 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func receiveCancel(stream: UInt32, body: ArraySlice<UInt8>) throws {
-        let cancel = try CancelBody(decoding: body)
+    /// Stops serving `stream`. A cancel for a stream we no longer serve is ignored; one naming a stream the
+    /// peer never opened is a protocol error (proto-spec/framing.md). A cancel whose body does not decode is
+    /// still a cancel (a stream-level error, proto-spec/rpc.md): only its reason, which is for logs, is lost.
+    private func receiveCancel(stream: UInt32, body: ArraySlice<UInt8>) throws(ConnectionError) {
+        guard stream != 0, stream % 2 == peerStreamParity, stream <= highestPeerStreamID else {
+            throw ConnectionError(.protocolViolation, "cancel on stream \(stream), which the peer never opened")
+        }
+        let reason: String
+        do throws(WireError) {
+            reason = try CancelBody(decoding: body).reason
+        } catch {
+            logger.warning("cancel body does not decode; cancelling without its reason",
+                           metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
+            reason = "cancel reason did not decode: \(error)"
+        }
         guard let call = inboundCalls[stream], !call.answered else { return }  // already answered
         inboundCalls[stream] = nil
-        logger.debug("call cancelled by peer", metadata: ["mesh.stream": "\(stream)", "reason": "\(cancel.reason)"])
+        logger.debug("call cancelled by peer", metadata: ["mesh.stream": "\(stream)", "reason": "\(reason)"])
         call.task?.cancel()
         closeIfDrained()
     }
@@ -700,6 +720,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
         let stream = nextStreamID
         nextStreamID &+= 2
+        highestOwnStreamID = stream
         call.streamID = stream
         if call.oneWay {
             calls[call.callID] = nil
@@ -749,15 +770,27 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         closeIfDrained()
     }
 
-    private func receiveResponse(stream: UInt32, body: ArraySlice<UInt8>) throws {
-        let response = try ResponseHead(decoding: body)
+    /// Completes the call open on `stream`. A response for a stream with no open call crossed our cancel or
+    /// deadline and is discarded, whatever its body; one naming a stream we never opened is a protocol error
+    /// (proto-spec/framing.md). A body that does not decode fails only its call, with `internal` (a
+    /// stream-level error, proto-spec/rpc.md); the connection stays open.
+    private func receiveResponse(stream: UInt32, body: ArraySlice<UInt8>) throws(ConnectionError) {
+        guard stream != 0, stream % 2 != peerStreamParity, stream <= highestOwnStreamID else {
+            throw ConnectionError(.protocolViolation, "response on stream \(stream), which this side never opened")
+        }
         guard let call = streams.removeValue(forKey: stream) else {
             // The call was cancelled or timed out here first; the peer's answer crossed our cancel.
             logger.trace("late response discarded", metadata: ["mesh.stream": "\(stream)"])
             return
         }
         calls[call.callID] = nil
-        call.complete(.success(response))
+        do throws(WireError) {
+            call.complete(.success(try ResponseHead(decoding: body)))
+        } catch {
+            logger.warning("call failed: its response body does not decode",
+                           metadata: ["mesh.stream": "\(stream)", "mesh.method": "\(call.head.method)", "error": "\(error)"])
+            call.complete(.failure(RPCError(.internal, "response on stream \(stream) does not decode: \(error)", cause: error)))
+        }
         drainQueue()
         closeIfDrained()
     }
@@ -796,6 +829,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         draining = true
         flags.markGoingAway()
         if phase == .established {
+            goAwayLastStreamID = highestPeerStreamID
             let body = GoAwayBody(lastStreamID: highestPeerStreamID, status: RPCStatus(code: .unavailable, message: reason))
             writeSealed(.goAway, stream: 0, body: body.encoded())
             flushNow()
@@ -841,7 +875,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     func fail(_ error: ConnectionError, tellPeer: Bool = false) {
         guard phase != .closed, let context else { return }
         if tellPeer {
-            let body = GoAwayBody(lastStreamID: highestPeerStreamID, status: Self.goAwayStatus(for: error))
+            let body = GoAwayBody(lastStreamID: goAwayLastStreamID ?? highestPeerStreamID, status: Self.goAwayStatus(for: error))
             if sealer != nil, phase == .established || phase == .awaitingSettings {
                 writeSealed(.goAway, stream: 0, body: body.encoded())
             } else {

@@ -1,5 +1,6 @@
 /// Why bytes from the wire were rejected. Every rejected frame or payload produces one of these;
-/// the transport logs it and closes the connection.
+/// the transport logs it and closes the connection, unless it is a stream-level error (proto-spec/rpc.md),
+/// which fails or drops only that stream.
 public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {

@@ -15,6 +15,9 @@ struct BadInputTests {
     struct Harness {
         let cluster = TestCluster()
         let events = EventLog()
+        /// Count the server's `Echo.slow` handlers that started and that saw their cancellation.
+        let started = Counter()
+        let cancelled = Counter()
         let server: MeshTransport
         let client: MeshTransport
         let address: HostPort
@@ -25,10 +28,17 @@ struct BadInputTests {
             config.handshakeTimeout = handshakeTimeout
             config.maxBodyLength = 64 * 1024
             let events = self.events
-            server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), configuration: config,
+            server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(started: started, cancelled: cancelled), configuration: config,
                                    group: group, logger: testLogger, onEvent: { events.record($0) })
             client = MeshTransport(identity: cluster.identity("client-ok"), router: ServiceRouter(), group: group, logger: testLogger)
             address = try await server.listen(on: loopback())
+        }
+
+        /// A raw client that has completed the handshake as `client-raw`.
+        func connectRaw() throws -> RawPeer {
+            let raw = try RawPeer(connectingTo: address)
+            _ = try raw.handshake(as: cluster.identity("client-raw"), now: wallNow())
+            return raw
         }
 
         /// The first close error the server reported, waiting up to 3 s for it.

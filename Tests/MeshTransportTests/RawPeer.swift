@@ -6,15 +6,22 @@ import MeshWire
 import NIOCore
 
 /// A deliberately misbehaving peer: a blocking TCP socket that writes exactly the bytes a test
-/// gives it, so bad input reaches a real server over a real connection.
+/// gives it, so bad input reaches a real server (or a real client, see `RawListener`) over a real connection.
 final class RawPeer {
     let fd: Int32
     private var received = ByteBuffer()
     private var sealer: FrameSealer?
     private var opener: FrameOpener?
 
-    init(connectingTo address: HostPortLike) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// Takes over a connected socket (it closes it on deinit); reads time out after 5 s.
+    init(connected fd: Int32) {
+        self.fd = fd
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    convenience init(connectingTo address: HostPortLike) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawPeerError("socket() failed") }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -27,8 +34,7 @@ final class RawPeer {
             close(fd)
             throw RawPeerError("connect() failed: errno \(errno)")
         }
-        var tv = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        self.init(connected: fd)
     }
 
     deinit { close(fd) }
@@ -60,10 +66,8 @@ final class RawPeer {
     }
 
     func awaitClose() async -> (bytes: [UInt8], closed: Bool) {
-        await withCheckedContinuation { continuation in
-            let peer = UncheckedBox(self)
-            Thread.detachNewThread { continuation.resume(returning: peer.value.readUntilClosed()) }
-        }
+        let peer = UncheckedBox(self)
+        return await onOwnThread { peer.value.readUntilClosed() }
     }
 
     /// Reads one frame.
@@ -92,12 +96,30 @@ final class RawPeer {
         guard welcome.header.type == .welcome else { throw RawPeerError("expected welcome, got \(welcome.header)") }
         let (auth, keys, peer) = try hs.receiveWelcome(Array(welcome.body.readableBytesView)[...])
         send(Self.plainFrame(.auth, body: auth))
+        try exchangeSettings(keys)
+        return peer
+    }
+
+    /// Answers a client's handshake as the server `identity`; afterwards `seal` and `openNext` work.
+    func acceptHandshake(as identity: NodeIdentity, now: WallTime) throws -> PeerInfo {
+        var hs = ServerHandshake(identity: identity, now: now)
+        let hello = try readFrame()
+        guard hello.header.type == .hello else { throw RawPeerError("expected hello, got \(hello.header)") }
+        send(Self.plainFrame(.welcome, body: try hs.receiveHello(Array(hello.body.readableBytesView)[...])))
+        let auth = try readFrame()
+        guard auth.header.type == .auth else { throw RawPeerError("expected auth, got \(auth.header)") }
+        let (keys, peer) = try hs.receiveAuth(Array(auth.body.readableBytesView)[...])
+        try exchangeSettings(keys)
+        return peer
+    }
+
+    /// Installs the session keys, sends our settings (the first sealed frame) and reads the peer's.
+    private func exchangeSettings(_ keys: SessionKeys) throws {
         sealer = keys.makeSealer()
         opener = keys.makeOpener()
         send(try seal(.settings, body: SettingsBody(maxConcurrentStreams: 16, maxBodyLength: 1 << 20).encoded()))
         let settings = try openNext()
         guard settings.0.type == .settings else { throw RawPeerError("expected settings, got \(settings.0)") }
-        return peer
     }
 
     func seal(_ type: FrameType, body: [UInt8], stream: UInt32 = 0, version: UInt8 = 1, rawType: UInt8? = nil) throws -> [UInt8] {
@@ -118,6 +140,13 @@ final class RawPeer {
 protocol HostPortLike {
     var host: String { get }
     var port: Int { get }
+}
+
+/// Runs blocking socket work on a thread of its own, off the cooperative pool, and returns its result.
+func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: work()) }
+    }
 }
 
 /// Hands a non-Sendable test object to one other thread that alone uses it until it resumes us.

@@ -41,6 +41,15 @@ enum Echo {
     static func slowRequest(ms: Int) -> RawMessage { RawMessage([UInt8(ms >> 8), UInt8(ms & 0xFF)]) }
 }
 
+extension RawPeer {
+    /// Calls `Echo.slow` for a minute on `stream` (no deadline) and waits until its handler has started.
+    func startSlowCall(stream: UInt32, started: Counter) async throws {
+        let slow = RequestHead(method: Echo.slow.path, payload: Echo.slowRequest(ms: 60_000).bytes)
+        send(try seal(.request, body: slow.encoded(), stream: stream))
+        for _ in 0..<200 where started.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+    }
+}
+
 /// A thread-safe counter for observing handlers.
 final class Counter: Sendable {
     private let value = Mutex(0)

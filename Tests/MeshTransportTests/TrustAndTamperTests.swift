@@ -86,6 +86,15 @@ struct TrustAndTamperTests {
         try raw.seal(.request, body: RequestHead(method: Echo.inline.path, payload: [1, 2, 3, 4]).encoded(), stream: stream)
     }
 
+    /// Sends an echo request on `stream` and expects its answer as the next frame: the connection still serves.
+    static func expectEchoAnswered(_ raw: RawPeer, stream: UInt32, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        raw.send(try echoRequest(raw, stream: stream))
+        let (header, body) = try raw.openNext()
+        #expect(header.type == .response, sourceLocation: sourceLocation)
+        #expect(header.streamID == stream, sourceLocation: sourceLocation)
+        #expect(try ResponseHead(decoding: body).payload == [1, 2, 3, 4], sourceLocation: sourceLocation)
+    }
+
     @Test(arguments: [0, 3, 4, 5, 6, 8, 11, 12, 20, 27, 31])
     func oneFlippedBitAnywhereInASealedFrameIsRejected(byteIndex: Int) async throws {
         try await withEventLoopGroup { group in
