@@ -9,7 +9,7 @@ import Synchronization
 public struct CallOptions: Sendable {
     /// How long the caller waits. Sent on the wire so the server stops at the same moment. nil = no deadline.
     public var timeout: MeshDuration?
-    /// Request metadata (trace context, idempotency key, …).
+    /// Request metadata (idempotency key, application keys, …); the trace context travels in `trace`.
     public var metadata: [String: String]
     /// The W3C trace context sent in the request's binary trace field; nil = none.
     public var trace: TraceContext?
