@@ -43,7 +43,8 @@ public struct RecentKeyTable<Key: Hashable, Value> {
 
     /// Removes every key (and its value) for which `shouldRemove` is true.
     @inlinable public mutating func removeAll(where shouldRemove: (Key) -> Bool) {
-        var keptKeys: [Key] = [], keptValues: [Value] = []
+        var keptKeys: [Key] = []
+        var keptValues: [Value] = []
         for (k, v) in zip(keys, values) where !shouldRemove(k) {
             keptKeys.append(k)
             keptValues.append(v)

@@ -9,7 +9,8 @@ public enum ErasedHandler: Sendable {
 }
 
 /// A handler that runs as a task; it runs on the executor of the pipeline that calls it (no hop of its own).
-public typealias AsyncHandler = nonisolated(nonsending) @Sendable (ArraySlice<UInt8>, ServerContext) async throws(RPCError) -> [UInt8]
+public typealias AsyncHandler =
+    nonisolated(nonsending) @Sendable (ArraySlice<UInt8>, ServerContext) async throws(RPCError) -> [UInt8]
 
 /// The table of `service/method` → handler a node serves, each method's kind, and the server middleware
 /// every call passes through. Built before the node starts; read-only after.
@@ -53,16 +54,17 @@ public struct ServiceRouter: Sendable {
         handler: @escaping @Sendable (Req, ServerContext) async throws -> Resp
     ) {
         precondition(entries[descriptor.path] == nil, "\(descriptor.path) is registered twice")
-        entries[descriptor.path] = Entry(handler: .async { (bytes, context) async throws(RPCError) -> [UInt8] in
-            let request = try Self.decode(Req.self, bytes, descriptor.path)
-            do {
-                return try await handler(request, context).encoded()
-            } catch let e as RPCError {
-                throw e
-            } catch {
-                throw RPCError(.internal, "\(descriptor.path) failed: \(error)", cause: error)
-            }
-        }, kind: descriptor.kind)
+        entries[descriptor.path] = Entry(
+            handler: .async { (bytes, context) async throws(RPCError) -> [UInt8] in
+                let request = try Self.decode(Req.self, bytes, descriptor.path)
+                do {
+                    return try await handler(request, context).encoded()
+                } catch let e as RPCError {
+                    throw e
+                } catch {
+                    throw RPCError(.internal, "\(descriptor.path) failed: \(error)", cause: error)
+                }
+            }, kind: descriptor.kind)
     }
 
     /// Registers a handler that runs inline on the event loop: for cheap, non-blocking work only.
@@ -71,16 +73,17 @@ public struct ServiceRouter: Sendable {
         handler: @escaping @Sendable (Req, ServerContext) throws -> Resp
     ) {
         precondition(entries[descriptor.path] == nil, "\(descriptor.path) is registered twice")
-        entries[descriptor.path] = Entry(handler: .inline { (bytes, context) throws(RPCError) -> [UInt8] in
-            let request = try Self.decode(Req.self, bytes, descriptor.path)
-            do {
-                return try handler(request, context).encoded()
-            } catch let e as RPCError {
-                throw e
-            } catch {
-                throw RPCError(.internal, "\(descriptor.path) failed: \(error)", cause: error)
-            }
-        }, kind: descriptor.kind)
+        entries[descriptor.path] = Entry(
+            handler: .inline { (bytes, context) throws(RPCError) -> [UInt8] in
+                let request = try Self.decode(Req.self, bytes, descriptor.path)
+                do {
+                    return try handler(request, context).encoded()
+                } catch let e as RPCError {
+                    throw e
+                } catch {
+                    throw RPCError(.internal, "\(descriptor.path) failed: \(error)", cause: error)
+                }
+            }, kind: descriptor.kind)
     }
 
     static func decode<M: WireMessage>(_: M.Type, _ bytes: ArraySlice<UInt8>, _ path: String) throws(RPCError) -> M {

@@ -52,7 +52,9 @@ public struct BreakerSet: Sendable {
     public mutating func record(
         _ key: BreakerKey, _ permit: BreakerPermit, outcome: CallOutcome, now: MeshInstant
     ) -> [Transition] {
-        guard let transitions = breakers.modify(key, { $0.record(permit, outcome: outcome, now: now) }) else { return [] }
+        guard let transitions = breakers.modify(key, { $0.record(permit, outcome: outcome, now: now) }) else {
+            return []
+        }
         return transitions.isEmpty ? [] : keyed(key, transitions)
     }
 

@@ -135,7 +135,8 @@ public final class MeshConnection: Sendable {
         let promise = loop.makePromise(of: ResponseHead.self)
         let waiter = PendingCall.Waiter.promise(promise)
         if loop.inEventLoop {
-            handler.value.startCall(PendingCall(callID: callID, head: head, deadline: deadline, oneWay: false, waiter: waiter))
+            handler.value.startCall(
+                PendingCall(callID: callID, head: head, deadline: deadline, oneWay: false, waiter: waiter))
         } else {
             let handler = self.handler
             loop.execute {
@@ -174,7 +175,8 @@ public final class MeshConnection: Sendable {
         do {
             return try Resp(decoding: response.payload)
         } catch {
-            throw RPCError(.internal, "\(descriptor.path): response does not decode as \(Resp.self): \(error)", cause: error)
+            throw RPCError(
+                .internal, "\(descriptor.path): response does not decode as \(Resp.self): \(error)", cause: error)
         }
     }
 

@@ -207,7 +207,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let limit = config.handshakeTimeout
         handshakeTimer = context.eventLoop.scheduleTask(in: .nanoseconds(limit.nanoseconds)) {
-            bound.value.fail(ConnectionError(.handshakeTimeout, "handshake not completed within \(limit)"), tellPeer: true)
+            bound.value.fail(
+                ConnectionError(.handshakeTimeout, "handshake not completed within \(limit)"), tellPeer: true)
         }
         if case .initiator(var hs) = role {
             let hello = hs.hello()
@@ -224,7 +225,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 error = ConnectionError(.peerWentAway, "connection closed after go-away")
                 finish(error: nil, context: context, closeChannel: false, failCallsWith: error)
             } else if let partial = cumulation, partial.readableBytes > 0 {
-                let expected = partial.getInteger(at: partial.readerIndex, as: UInt32.self).map { " of \(Int($0) + 4)" } ?? ""
+                let expected =
+                    partial.getInteger(at: partial.readerIndex, as: UInt32.self).map { " of \(Int($0) + 4)" } ?? ""
                 error = ConnectionError(
                     .frameRejected,
                     "truncated frame: connection closed after \(partial.readableBytes)\(expected) bytes of a frame"
@@ -436,7 +438,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             throw ConnectionError(.protocolViolation, "stream id \(stream) has the wrong parity for the peer")
         }
         guard stream > highestPeerStreamID else {
-            throw ConnectionError(.protocolViolation, "stream id \(stream) is not above the last one (\(highestPeerStreamID))")
+            throw ConnectionError(
+                .protocolViolation, "stream id \(stream) is not above the last one (\(highestPeerStreamID))")
         }
         // The stream is opened (and its id used up) whatever happens to it next.
         highestPeerStreamID = stream
@@ -449,28 +452,35 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             return
         }
         if draining {
-            if !oneWay { answer(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down"))) }
+            if !oneWay {
+                answer(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down")))
+            }
             return
         }
         // A stream counts until its response reaches the socket, so a peer that stops reading cannot
         // make us buffer more than maxConcurrentStreams responses: past that it breaks the settings.
         if inboundCalls.count >= config.maxConcurrentStreams {
             if oneWay {
-                logger.warning("one-way message dropped: \(config.maxConcurrentStreams) calls already running",
-                               metadata: ["mesh.method": "\(head.method)"])
+                logger.warning(
+                    "one-way message dropped: \(config.maxConcurrentStreams) calls already running",
+                    metadata: ["mesh.method": "\(head.method)"])
                 return
             }
-            throw ConnectionError(.protocolViolation,
-                                  "peer exceeded maxConcurrentStreams (\(config.maxConcurrentStreams)) from our settings")
+            throw ConnectionError(
+                .protocolViolation,
+                "peer exceeded maxConcurrentStreams (\(config.maxConcurrentStreams)) from our settings")
         }
         guard let entry = router.entry(for: head.method) else {
             logger.debug("unknown method", metadata: ["mesh.method": "\(head.method)"])
             if !oneWay {
-                answer(stream, ResponseHead(status: RPCStatus(code: .unimplemented, message: "no handler for \(head.method)")))
+                answer(
+                    stream,
+                    ResponseHead(status: RPCStatus(code: .unimplemented, message: "no handler for \(head.method)")))
             }
             return
         }
-        let deadline: MeshInstant? = head.timeoutMicros == 0
+        let deadline: MeshInstant? =
+            head.timeoutMicros == 0
             ? nil : SystemClock().now() + .microseconds(Int64(clamping: head.timeoutMicros))
         let ctx = ServerContext(
             peerName: peer?.name ?? "",
@@ -518,11 +528,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     /// a one-way message's is dropped and logged (it has no answer).
     private func rejectUndecodableRequest(_ stream: UInt32, _ error: WireError, oneWay: Bool) {
         if oneWay {
-            logger.warning("one-way message dropped: its body does not decode",
-                           metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
+            logger.warning(
+                "one-way message dropped: its body does not decode",
+                metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
         } else {
-            logger.debug("request rejected: its body does not decode",
-                         metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
+            logger.debug(
+                "request rejected: its body does not decode",
+                metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
             answer(stream, ResponseHead(status: RPCStatus(code: .invalidArgument, message: "\(error)")))
         }
     }
@@ -541,7 +553,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     }
 
     /// The call's handler returned (unless it was cancelled or expired first).
-    private func finishInbound(_ stream: UInt32, _ result: Result<ServerResponse, RPCError>, oneWay: Bool, method: String) {
+    private func finishInbound(
+        _ stream: UInt32, _ result: Result<ServerResponse, RPCError>, oneWay: Bool, method: String
+    ) {
         guard let call = inboundCalls[stream], !call.answered else { return }  // cancelled or expired
         if call.oneWay {
             inboundCalls[stream] = nil
@@ -565,7 +579,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             inboundCalls[stream] = nil
             closeIfDrained()
         } else {
-            answer(stream, ResponseHead(status: RPCStatus(code: .deadlineExceeded, message: "the caller's deadline passed")))
+            answer(
+                stream,
+                ResponseHead(status: RPCStatus(code: .deadlineExceeded, message: "the caller's deadline passed")))
             scheduleFlush()
         }
     }
@@ -581,8 +597,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         do throws(WireError) {
             reason = try CancelBody(decoding: body).reason
         } catch {
-            logger.warning("cancel body does not decode; cancelling without its reason",
-                           metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
+            logger.warning(
+                "cancel body does not decode; cancelling without its reason",
+                metadata: ["mesh.stream": "\(stream)", "error": "\(error)"])
             reason = "cancel reason did not decode: \(error)"
         }
         guard let call = inboundCalls[stream], !call.answered else { return }  // already answered
@@ -601,10 +618,14 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         response.encode(to: &scratch)
         var body = scratch.bytes
         if body.count > peerMaxBodyLength {
-            logger.warning("response too large for the peer; answering resourceExhausted",
-                           metadata: ["mesh.stream": "\(stream)", "bytes": "\(body.count)"])
-            body = ResponseHead(status: RPCStatus(code: .resourceExhausted,
-                message: "response body of \(body.count) bytes exceeds the caller's limit of \(peerMaxBodyLength)")).encoded()
+            logger.warning(
+                "response too large for the peer; answering resourceExhausted",
+                metadata: ["mesh.stream": "\(stream)", "bytes": "\(body.count)"])
+            body = ResponseHead(
+                status: RPCStatus(
+                    code: .resourceExhausted,
+                    message: "response body of \(body.count) bytes exceeds the caller's limit of \(peerMaxBodyLength)")
+            ).encoded()
         }
         if context.channel.isWritable {
             let call = inboundCalls.removeValue(forKey: stream)
@@ -650,8 +671,12 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             scheduleFlush()
         } else if queue.count >= config.maxQueuedCalls {
             calls[call.callID] = nil
-            call.complete(.failure(RPCError(.resourceExhausted,
-                "\(config.maxQueuedCalls) calls already queued on the connection to \(peer?.name ?? remoteAddress)")))
+            call.complete(
+                .failure(
+                    RPCError(
+                        .resourceExhausted,
+                        "\(config.maxQueuedCalls) calls already queued on the connection to \(peer?.name ?? remoteAddress)"
+                    )))
         } else {
             queue.append(call)
         }
@@ -714,8 +739,11 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         let body = scratch.bytes
         guard body.count <= peerMaxBodyLength else {
             calls[call.callID] = nil
-            call.complete(.failure(RPCError(.resourceExhausted,
-                "request body of \(body.count) bytes exceeds the peer's limit of \(peerMaxBodyLength)")))
+            call.complete(
+                .failure(
+                    RPCError(
+                        .resourceExhausted,
+                        "request body of \(body.count) bytes exceeds the peer's limit of \(peerMaxBodyLength)")))
             return
         }
         let stream = nextStreamID
@@ -758,7 +786,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     private func expireCall(_ callID: UInt64) {
         guard let call = calls.removeValue(forKey: callID) else { return }
         abandon(call, reason: "deadline exceeded")
-        call.complete(.failure(RPCError(.deadlineExceeded, "no response from \(peer?.name ?? remoteAddress) before the deadline")))
+        call.complete(
+            .failure(RPCError(.deadlineExceeded, "no response from \(peer?.name ?? remoteAddress) before the deadline"))
+        )
     }
 
     private func abandon(_ call: PendingCall, reason: String) {
@@ -787,9 +817,11 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         do throws(WireError) {
             call.complete(.success(try ResponseHead(decoding: body)))
         } catch {
-            logger.warning("call failed: its response body does not decode",
-                           metadata: ["mesh.stream": "\(stream)", "mesh.method": "\(call.head.method)", "error": "\(error)"])
-            call.complete(.failure(RPCError(.internal, "response on stream \(stream) does not decode: \(error)", cause: error)))
+            logger.warning(
+                "call failed: its response body does not decode",
+                metadata: ["mesh.stream": "\(stream)", "mesh.method": "\(call.head.method)", "error": "\(error)"])
+            call.complete(
+                .failure(RPCError(.internal, "response on stream \(stream) does not decode: \(error)", cause: error)))
         }
         drainQueue()
         closeIfDrained()
@@ -830,15 +862,20 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         flags.markGoingAway()
         if phase == .established {
             goAwayLastStreamID = highestPeerStreamID
-            let body = GoAwayBody(lastStreamID: highestPeerStreamID, status: RPCStatus(code: .unavailable, message: reason))
+            let body = GoAwayBody(
+                lastStreamID: highestPeerStreamID, status: RPCStatus(code: .unavailable, message: reason))
             writeSealed(.goAway, stream: 0, body: body.encoded())
             flushNow()
         }
-        for call in queue { calls[call.callID] = nil; call.complete(.failure(RPCError(.unavailable, reason))) }
+        for call in queue {
+            calls[call.callID] = nil
+            call.complete(.failure(RPCError(.unavailable, reason)))
+        }
         queue.removeAll()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         drainTimer = context.eventLoop.scheduleTask(in: .nanoseconds(grace.nanoseconds)) {
-            bound.value.fail(ConnectionError(.shutdown, "in-flight calls did not finish within the shutdown grace period"))
+            bound.value.fail(
+                ConnectionError(.shutdown, "in-flight calls did not finish within the shutdown grace period"))
         }
         closeIfDrained()
     }
@@ -863,7 +900,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     }
 
     private func closeIfDrained() {
-        guard draining || peerDraining, phase != .closed, inboundCalls.isEmpty, streams.isEmpty, let context else { return }
+        guard draining || peerDraining, phase != .closed, inboundCalls.isEmpty, streams.isEmpty, let context else {
+            return
+        }
         finish(error: nil, context: context, closeChannel: true, failCallsWith: nil)
     }
 
@@ -875,7 +914,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     func fail(_ error: ConnectionError, tellPeer: Bool = false) {
         guard phase != .closed, let context else { return }
         if tellPeer {
-            let body = GoAwayBody(lastStreamID: goAwayLastStreamID ?? highestPeerStreamID, status: Self.goAwayStatus(for: error))
+            let body = GoAwayBody(
+                lastStreamID: goAwayLastStreamID ?? highestPeerStreamID, status: Self.goAwayStatus(for: error))
             if sealer != nil, phase == .established || phase == .awaitingSettings {
                 writeSealed(.goAway, stream: 0, body: body.encoded())
             } else {
@@ -889,7 +929,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     /// The status a goAway carries for `error` (framing.md's table; handshake refusals are `unauthenticated`).
     static func goAwayStatus(for error: ConnectionError) -> RPCStatus {
         if let wire = error.cause as? WireError {
-            let code: RPCStatus.Code = wire.code == .unsupportedVersion || wire.code == .unknownFrameType ? .unimplemented : .internal
+            let code: RPCStatus.Code =
+                wire.code == .unsupportedVersion || wire.code == .unknownFrameType ? .unimplemented : .internal
             return RPCStatus(code: code, message: "\(wire.code): \(wire.message)")
         }
         switch error.code {
@@ -899,7 +940,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func finish(error: ConnectionError?, context: ChannelHandlerContext, closeChannel: Bool, failCallsWith: ConnectionError?) {
+    private func finish(
+        error: ConnectionError?, context: ChannelHandlerContext, closeChannel: Bool, failCallsWith: ConnectionError?
+    ) {
         guard phase != .closed else { return }
         phase = .closed
         flags.markGoingAway()
@@ -921,7 +964,10 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         streams.removeAll()
         queue.removeAll()
         for call in pending {
-            call.complete(.failure(RPCError(.unavailable, "connection to \(peer?.name ?? remoteAddress) closed: \(reason)", cause: reason)))
+            call.complete(
+                .failure(
+                    RPCError(
+                        .unavailable, "connection to \(peer?.name ?? remoteAddress) closed: \(reason)", cause: reason)))
         }
         for (_, call) in inboundCalls { call.task?.cancel() }
         inboundCalls.removeAll()
@@ -979,8 +1025,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         needsFlush = true
         if sealer!.shouldRenewKeys, !draining {
             // Only AES-256-GCM has a practical limit (64 GiB per key): new calls go to a fresh connection.
-            logger.info("frame key nearly used up; going away so new calls get a fresh handshake and keys",
-                        metadata: ["mesh.cipher": "\(sealer!.cipher)", "bytes": "\(sealer!.sealedBytes)"])
+            logger.info(
+                "frame key nearly used up; going away so new calls get a fresh handshake and keys",
+                metadata: ["mesh.cipher": "\(sealer!.cipher)", "bytes": "\(sealer!.sealedBytes)"])
             beginShutdown(grace: config.shutdownGrace, reason: "renewing the connection's frame keys")
         }
     }

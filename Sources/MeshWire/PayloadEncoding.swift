@@ -133,7 +133,8 @@ public struct PayloadWriter: Sendable {
 
     /// One `{1: key, 2: value}` entry, written in place (the same bytes as `message(field) { … }`).
     private mutating func stringMapEntry(_ field: Int, _ k: String, _ v: String) {
-        let kn = k.utf8.count, vn = v.utf8.count
+        let kn = k.utf8.count
+        let vn = v.utf8.count
         let length = 2 + Self.varintSize(UInt64(kn)) + kn + Self.varintSize(UInt64(vn)) + vn
         key(field, .bytes)
         PayloadWriter.appendVarint(UInt64(length), to: &bytes)
@@ -179,7 +180,9 @@ public struct PayloadField: Sendable {
 
     public func uint32() throws(WireError) -> UInt32 {
         let v = try uint()
-        guard v <= UInt64(UInt32.max) else { throw WireError(.invalidValue, "field \(number): \(v) does not fit 32 bits") }
+        guard v <= UInt64(UInt32.max) else {
+            throw WireError(.invalidValue, "field \(number): \(v) does not fit 32 bits")
+        }
         return UInt32(v)
     }
 
@@ -210,7 +213,8 @@ public struct PayloadField: Sendable {
     /// Decodes one `{1: key, 2: value}` map entry of strings.
     public func stringMapEntry() throws(WireError) -> (String, String) {
         var reader = PayloadReader(try bytes())
-        var key = "", value = ""
+        var key = ""
+        var value = ""
         while let f = try reader.next() {
             switch f.number {
             case 1: key = try f.string()
@@ -251,7 +255,9 @@ public struct PayloadReader: Sendable {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard index < bytes.endIndex else { throw WireError(.truncatedPayload, "varint runs past the end of the payload") }
+            guard index < bytes.endIndex else {
+                throw WireError(.truncatedPayload, "varint runs past the end of the payload")
+            }
             let b = bytes[index]
             index += 1
             if shift == 63 && b > 1 { throw WireError(.malformedVarint, "varint overflows 64 bits") }
@@ -290,7 +296,8 @@ public struct PayloadReader: Sendable {
         case WireType.varint.rawValue:
             return PayloadField(number: number, value: .varint(try varint()))
         case WireType.fixed64.rawValue:
-            return PayloadField(number: number, value: .fixed64(Self.littleEndian(try take(8, "fixed64 field \(number)"))))
+            return PayloadField(
+                number: number, value: .fixed64(Self.littleEndian(try take(8, "fixed64 field \(number)"))))
         case WireType.fixed32.rawValue:
             let v = Self.littleEndian(try take(4, "fixed32 field \(number)"))
             return PayloadField(number: number, value: .fixed32(UInt32(v)))

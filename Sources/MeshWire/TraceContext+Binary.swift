@@ -19,12 +19,16 @@ extension TraceContext {
     public init(binary field: PayloadField) throws(WireError) {
         let b = try field.bytes()
         guard b.count == Self.binaryLength else {
-            throw WireError(.invalidValue, "field \(field.number): a trace context is \(Self.binaryLength) bytes, not \(b.count)")
+            throw WireError(
+                .invalidValue, "field \(field.number): a trace context is \(Self.binaryLength) bytes, not \(b.count)")
         }
         let start = b.startIndex
-        let high = Self.bigEndian(b, at: start), low = Self.bigEndian(b, at: start + 8)
+        let high = Self.bigEndian(b, at: start)
+        let low = Self.bigEndian(b, at: start + 8)
         let span = Self.bigEndian(b, at: start + 16)
-        guard high != 0 || low != 0 else { throw WireError(.invalidValue, "field \(field.number): the trace id is all zero") }
+        guard high != 0 || low != 0 else {
+            throw WireError(.invalidValue, "field \(field.number): the trace id is all zero")
+        }
         guard span != 0 else { throw WireError(.invalidValue, "field \(field.number): the span id is zero") }
         self.init(traceIDHigh: high, traceIDLow: low, spanID: span, flags: b[start + 24])
     }

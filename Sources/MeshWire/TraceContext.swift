@@ -98,7 +98,8 @@ public struct TraceContext: Hashable, Sendable, CustomStringConvertible {
         return v
     }
 
-    private static func writeHex(_ v: UInt64, _ width: Int, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+    private static func writeHex(_ v: UInt64, _ width: Int, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int)
+    {
         let digits: StaticString = "0123456789abcdef"
         for i in 0..<width {
             let nibble = Int((v >> UInt64(4 * (width - 1 - i))) & 0xF)

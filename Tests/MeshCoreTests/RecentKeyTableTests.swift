@@ -9,7 +9,11 @@ struct RecentKeyTableTests {
         for key in ["b", "a", "b", "c", "b", "a"] where table.modify(key, { $0 += 1 }) == nil { table.insert(key, 1) }
         #expect(table.allKeys == ["b", "a", "c"])
         #expect(table["b"] == 3 && table["a"] == 2 && table["c"] == 1 && table["d"] == nil)
-        #expect(table.modify("c") { v -> Int in v *= 10; return v } == 10)
+        #expect(
+            table.modify("c") { v -> Int in
+                v *= 10
+                return v
+            } == 10)
         #expect(table.count == 3)
     }
 

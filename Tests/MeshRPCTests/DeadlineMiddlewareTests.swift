@@ -60,7 +60,8 @@ struct DeadlineMiddlewareTests {
         let call = ClientCall(method: "s/m", kind: .query, peer: "p", metadata: [:], payload: [], timeout: .seconds(1))
         let error = await #expect(throws: RPCError.self) {
             try await CallScope.withScope(deadline: MeshInstant.zero + .milliseconds(999)) {
-                try await ClientPipeline([DeadlineMiddleware(clock: clock)]).send(call, terminal: recordingTerminal(sent))
+                try await ClientPipeline([DeadlineMiddleware(clock: clock)]).send(
+                    call, terminal: recordingTerminal(sent))
             }
         }
         #expect(error?.code == .deadlineExceeded)

@@ -1,9 +1,9 @@
-import MeshTestKit
 import Logging
 import MeshCore
 import MeshCrypto
-import MeshResilience
 import MeshRPC
+import MeshResilience
+import MeshTestKit
 import MeshTransport
 import MeshWire
 import NIOPosix
@@ -51,20 +51,24 @@ struct LoopbackMiddlewareTests {
             var router = ServiceRouter()
             router.pipeline = .standard(logger: quietLogger)
             router.register(Inventory.get) { req, ctx in
-                seen.append(TraceObservation(
-                    sent: ctx.trace, traceparent: ctx.metadata[MetadataKey.traceparent], bound: CallScope.trace))
+                seen.append(
+                    TraceObservation(
+                        sent: ctx.trace, traceparent: ctx.metadata[MetadataKey.traceparent], bound: CallScope.trace))
                 return req
             }
-            let server = MeshTransport(identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
+            let server = MeshTransport(
+                identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
             let address = try await server.listen(on: loopback())
             let client = MeshTransport(
                 identity: cluster.identity("c"), router: ServiceRouter(),
                 clientPipeline: .standard(logger: quietLogger), group: group, logger: quietLogger)
-            let bare = MeshTransport(identity: cluster.identity("bare"), router: ServiceRouter(), group: group, logger: quietLogger)
+            let bare = MeshTransport(
+                identity: cluster.identity("bare"), router: ServiceRouter(), group: group, logger: quietLogger)
 
             // 1. A call made while serving one: the client middleware sends the span in scope as field 5.
             let callerSpan = TraceContext(
-                traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736, spanID: 0x00f0_67aa_0ba9_02b7, flags: 1)
+                traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736, spanID: 0x00f0_67aa_0ba9_02b7,
+                flags: 1)
             let first = try await CallScope.withScope(trace: callerSpan) {
                 try await client.call(Inventory.get, RawMessage([1]), at: address)
             }
@@ -112,11 +116,15 @@ struct LoopbackMiddlewareTests {
             var back = ServiceRouter()
             back.pipeline = .standard(logger: quietLogger)
             back.register(Inventory.get) { req, ctx in
-                seen.append(Observation(
-                    remaining: ctx.deadline.map { $0 - SystemClock().now() },
-                    traceID: CallScope.trace?.traceID, inScopeDeadline: CallScope.deadline))
+                seen.append(
+                    Observation(
+                        remaining: ctx.deadline.map { $0 - SystemClock().now() },
+                        traceID: CallScope.trace?.traceID, inScopeDeadline: CallScope.deadline))
                 if req.bytes.first == 1 {  // work longer than anyone waits
-                    do { try await Task.sleep(for: .seconds(5)) } catch { cancelled.append(true); throw error }
+                    do { try await Task.sleep(for: .seconds(5)) } catch {
+                        cancelled.append(true)
+                        throw error
+                    }
                 }
                 return req
             }
@@ -128,7 +136,8 @@ struct LoopbackMiddlewareTests {
             front.pipeline = .standard(logger: quietLogger)
             front.register(Inventory.forward) { req, _ in
                 // Asks for 10 s; must get only what is left of the caller's budget.
-                try await bTransport.get.call(Inventory.get, req, at: cAddress, options: CallOptions(timeout: .seconds(10)))
+                try await bTransport.get.call(
+                    Inventory.get, req, at: cAddress, options: CallOptions(timeout: .seconds(10)))
             }
             let b = MeshTransport(
                 identity: cluster.identity("b"), router: front,
@@ -151,7 +160,8 @@ struct LoopbackMiddlewareTests {
 
             // The last hop stops working when the first caller stops waiting.
             let error = await #expect(throws: RPCError.self) {
-                try await a.call(Inventory.forward, RawMessage([1]), at: bAddress, options: CallOptions(timeout: .milliseconds(300)))
+                try await a.call(
+                    Inventory.forward, RawMessage([1]), at: bAddress, options: CallOptions(timeout: .milliseconds(300)))
             }
             #expect(error?.code == .deadlineExceeded)
             for _ in 0..<100 where cancelled.count == 0 { try await Task.sleep(for: .milliseconds(20)) }
@@ -174,7 +184,8 @@ struct LoopbackMiddlewareTests {
                 let n = executions.append(req.bytes)
                 return RawMessage(req.bytes + [UInt8(n)])
             }
-            let server = MeshTransport(identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
+            let server = MeshTransport(
+                identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
             let address = try await server.listen(on: loopback())
             let client = MeshTransport(
                 identity: cluster.identity("c"), router: ServiceRouter(),
@@ -194,7 +205,8 @@ struct LoopbackMiddlewareTests {
             #expect(executions.count == 2)
 
             // A caller without client middleware must set the key itself.
-            let bare = MeshTransport(identity: cluster.identity("bare"), router: ServiceRouter(), group: group, logger: quietLogger)
+            let bare = MeshTransport(
+                identity: cluster.identity("bare"), router: ServiceRouter(), group: group, logger: quietLogger)
             let refused = await #expect(throws: RPCError.self) {
                 try await bare.call(Inventory.reserve, RawMessage([5]), at: address)
             }
@@ -213,11 +225,15 @@ struct LoopbackMiddlewareTests {
             var router = ServiceRouter()
             router.pipeline = .standard(logger: quietLogger, authorization: policy)
             router.registerInline(Inventory.get) { req, _ in req }
-            let server = MeshTransport(identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
+            let server = MeshTransport(
+                identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
             let address = try await server.listen(on: loopback())
-            let web = MeshTransport(identity: cluster.identity("web-1", roles: ["web"]), router: ServiceRouter(), group: group, logger: quietLogger)
+            let web = MeshTransport(
+                identity: cluster.identity("web-1", roles: ["web"]), router: ServiceRouter(), group: group,
+                logger: quietLogger)
             let worker = MeshTransport(
-                identity: cluster.identity("worker-1", roles: ["inventory"]), router: ServiceRouter(), group: group, logger: quietLogger)
+                identity: cluster.identity("worker-1", roles: ["inventory"]), router: ServiceRouter(), group: group,
+                logger: quietLogger)
             let error = await #expect(throws: RPCError.self) {
                 try await web.call(Inventory.get, RawMessage([1]), at: address)
             }
@@ -254,7 +270,8 @@ struct LoopbackHedgingTests {
                 }
                 return RawMessage([1])
             }
-            let server = MeshTransport(identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
+            let server = MeshTransport(
+                identity: cluster.identity("s"), router: router, group: group, logger: quietLogger)
             let address = try await server.listen(on: loopback())
             let hedger = try QueryHedger(policy: HedgingPolicy(maxAttempts: 2, delay: .fixed(.milliseconds(5))))
             let client = MeshTransport(

@@ -7,7 +7,7 @@ import NIOPosix
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The echo benchmark with empty pipelines vs the full default pipelines on both ends.
@@ -28,7 +28,8 @@ struct PipelineCostBenchmark {
             for round in 0..<Self.rounds {
                 for full in Self.pipelines {
                     for method in [Self.inlineEcho, Self.asyncEcho] {
-                        let (rate, cpuPerCall) = try await Self.run(group: group, method: method, full: full, logger: logger)
+                        let (rate, cpuPerCall) = try await Self.run(
+                            group: group, method: method, full: full, logger: logger)
                         let name = "\(method.method) \(full ? "default" : "empty")"
                         results[name, default: []].append(rate)
                         cpu[name, default: []].append(cpuPerCall)
@@ -39,33 +40,41 @@ struct PipelineCostBenchmark {
             for method in ["Inline", "Async"] where Self.pipelines.count == 2 {
                 let empty = results["\(method) empty"]!.sorted()
                 let full = results["\(method) default"]!.sorted()
-                for (label, e, f) in [("median", empty[empty.count / 2], full[full.count / 2]), ("best", empty.last!, full.last!)] {
+                for (label, e, f) in [
+                    ("median", empty[empty.count / 2], full[full.count / 2]), ("best", empty.last!, full.last!),
+                ] {
                     let permille = Int((f / e * 1000).rounded())
-                    print("BENCH \(method) echo \(label) of \(Self.rounds): empty \(Int(e)) calls/s, default \(Int(f)) calls/s, "
-                        + "default/empty = \(permille / 10).\(permille % 10) %")
+                    print(
+                        "BENCH \(method) echo \(label) of \(Self.rounds): empty \(Int(e)) calls/s, default \(Int(f)) calls/s, "
+                            + "default/empty = \(permille / 10).\(permille % 10) %")
                 }
                 // Each round runs both back to back: the median of the rounds' own ratios is the least disturbed by a
                 // machine whose speed drifts between rounds.
                 let paired = zip(results["\(method) empty"]!, results["\(method) default"]!).map { $1 / $0 }.sorted()
                 let pairedPermille = Int((paired[paired.count / 2] * 1000).rounded())
-                print("BENCH \(method) echo median of the \(Self.rounds) rounds' default/empty = \(pairedPermille / 10).\(pairedPermille % 10) %")
+                print(
+                    "BENCH \(method) echo median of the \(Self.rounds) rounds' default/empty = \(pairedPermille / 10).\(pairedPermille % 10) %"
+                )
                 // CPU per call (both ends, this process) is what the ratio comes down to on a saturated machine, and
                 // is less disturbed than calls/s by other load on a shared machine.
-                let e = cpu["\(method) empty"]!.sorted()[Self.rounds / 2], f = cpu["\(method) default"]!.sorted()[Self.rounds / 2]
+                let e = cpu["\(method) empty"]!.sorted()[Self.rounds / 2]
+                let f = cpu["\(method) default"]!.sorted()[Self.rounds / 2]
                 let permille = Int((e / f * 1000).rounded())
-                print("BENCH \(method) echo CPU/call median of \(Self.rounds): empty \(Self.micros(e)) µs, default \(Self.micros(f)) µs, "
-                    + "empty/default = \(permille / 10).\(permille % 10) %")
+                print(
+                    "BENCH \(method) echo CPU/call median of \(Self.rounds): empty \(Self.micros(e)) µs, default \(Self.micros(f)) µs, "
+                        + "empty/default = \(permille / 10).\(permille % 10) %")
             }
             if Self.pipelines.count == 2 { try await Self.pipelineOnly(logger: logger) }
         }
     }
 
     /// MESH_BENCH_ONLY=empty or default: run one kind of pipeline only (for profiling one side).
-    static let pipelines: [Bool] = switch getenv("MESH_BENCH_ONLY").map({ String(cString: $0) }) {
-    case "empty": [false]
-    case "default": [true]
-    default: [false, true]
-    }
+    static let pipelines: [Bool] =
+        switch getenv("MESH_BENCH_ONLY").map({ String(cString: $0) }) {
+        case "empty": [false]
+        case "default": [true]
+        default: [false, true]
+        }
     static func micros(_ seconds: Double) -> String { String(Double(Int(seconds * 1e8)) / 100) }
 
     /// User + system CPU seconds this process has used (`getrusage`).
@@ -89,10 +98,14 @@ struct PipelineCostBenchmark {
         let call = serverCall("echo/Inline", payload: Array(repeating: 0xAB, count: 64))
         let clientCall = ClientCall(
             method: "echo/Inline", kind: .query, peer: "server", metadata: [:], payload: [1], timeout: .seconds(10))
-        let terminal: ClientTerminal = { c async throws(RPCError) -> ResponseHead in ResponseHead(status: .ok, payload: c.payload) }
+        let terminal: ClientTerminal = { c async throws(RPCError) -> ResponseHead in
+            ResponseHead(status: .ok, payload: c.payload)
+        }
         let n = 200_000
         let clock = ContinuousClock()
-        func nanos(_ d: Duration) -> Double { Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9 }
+        func nanos(_ d: Duration) -> Double {
+            Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9
+        }
         for (name, s, c) in [("empty", ServerPipeline(), ClientPipeline()), ("default", server, client)] {
             var t = clock.now
             for _ in 0..<n { _ = try await s.handle(call, handler: handler) }
@@ -103,10 +116,11 @@ struct PipelineCostBenchmark {
             print("BENCH pipeline only, \(name): server \(Int(serverNs)) ns/call, client \(Int(clientNs)) ns/call")
         }
         // Each middleware alone (the standard pipelines fuse several of them into one step).
-        let serverSteps: [any ServerMiddleware] = [
-            TracingMiddleware(), MetricsMiddleware(), LoggingMiddleware(logger: logger), DeadlineMiddleware(),
-            AuthorizationMiddleware(policy), IdempotencyMiddleware(),
-        ] + server.middleware
+        let serverSteps: [any ServerMiddleware] =
+            [
+                TracingMiddleware(), MetricsMiddleware(), LoggingMiddleware(logger: logger), DeadlineMiddleware(),
+                AuthorizationMiddleware(policy), IdempotencyMiddleware(),
+            ] + server.middleware
         for m in serverSteps {
             let p = ServerPipeline([m])
             let t = clock.now
@@ -127,7 +141,11 @@ struct PipelineCostBenchmark {
         // The request head on the wire, encoded and decoded, with the trace as text metadata or binary.
         let payload = [UInt8](repeating: 0xAB, count: 64)
         for (name, head) in [
-            ("traceparent entry", RequestHead(method: "echo/Inline", metadata: [MetadataKey.traceparent: parent.traceparent], payload: payload)),
+            (
+                "traceparent entry",
+                RequestHead(
+                    method: "echo/Inline", metadata: [MetadataKey.traceparent: parent.traceparent], payload: payload)
+            ),
             ("binary trace", RequestHead(method: "echo/Inline", trace: parent, payload: payload)),
         ] {
             var w = PayloadWriter(capacity: 256)
@@ -138,12 +156,15 @@ struct PipelineCostBenchmark {
                 let decoded = try RequestHead(decoding: w.bytes[...])
                 guard decoded.payload.count == 64 else { throw RPCError(.dataLoss, "head did not round-trip") }
             }
-            print("BENCH   RequestHead encode+decode, \(name) (\(w.bytes.count) B): \(Int(nanos(clock.now - t) / Double(n))) ns/call")
+            print(
+                "BENCH   RequestHead encode+decode, \(name) (\(w.bytes.count) B): \(Int(nanos(clock.now - t) / Double(n))) ns/call"
+            )
         }
-        let clientSteps: [any ClientMiddleware] = [
-            DeadlineMiddleware(), TracingMiddleware(), CommandKeyMiddleware(), MetricsMiddleware(),
-            LoggingMiddleware(logger: logger),
-        ] + client.middleware
+        let clientSteps: [any ClientMiddleware] =
+            [
+                DeadlineMiddleware(), TracingMiddleware(), CommandKeyMiddleware(), MetricsMiddleware(),
+                LoggingMiddleware(logger: logger),
+            ] + client.middleware
         for m in clientSteps {
             let p = ClientPipeline([m])
             let t = clock.now
@@ -174,7 +195,8 @@ struct PipelineCostBenchmark {
             if side == "client-tracing" { clientPipeline = ClientPipeline([TracingMiddleware()]) }
             if side == "client-metrics" { clientPipeline = ClientPipeline([MetricsMiddleware()]) }
         }
-        let server = MeshTransport(identity: cluster.identity("server"), router: router, group: group, logger: quietLogger)
+        let server = MeshTransport(
+            identity: cluster.identity("server"), router: router, group: group, logger: quietLogger)
         let address = try await server.listen(on: loopback())
         let client = MeshTransport(
             identity: cluster.identity("client", roles: ["bench"]), router: ServiceRouter(),
@@ -184,11 +206,12 @@ struct PipelineCostBenchmark {
         // MESH_BENCH_SIDE=wire-metadata: empty pipelines, but every call carries a traceparent-sized entry;
         // wire-trace: the same trace context in the binary field (RequestHead field 5) instead.
         let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-        let options = switch (full, side) {
-        case (true, "wire-metadata"): CallOptions(metadata: [MetadataKey.traceparent: traceparent])
-        case (true, "wire-trace"): CallOptions(trace: TraceContext(traceparent: traceparent))
-        default: CallOptions.default
-        }
+        let options =
+            switch (full, side) {
+            case (true, "wire-metadata"): CallOptions(metadata: [MetadataKey.traceparent: traceparent])
+            case (true, "wire-trace"): CallOptions(trace: TraceContext(traceparent: traceparent))
+            default: CallOptions.default
+            }
         func burst(_ n: Int) async throws {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for _ in 0..<inFlight {

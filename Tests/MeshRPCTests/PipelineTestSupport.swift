@@ -1,8 +1,8 @@
-import MeshTestKit
 import Logging
 import MeshCore
 import MeshCrypto
 import MeshRPC
+import MeshTestKit
 import MeshTransport
 import MeshWire
 import NIOPosix

@@ -17,7 +17,8 @@ struct StandardClientMiddlewareTests {
         let clock = ManualClock(.zero)
         let sent = Recorder<ClientCall>()
         let pipeline = ClientPipeline.standard(logger: logger, metrics: metrics, clock: clock)
-        let command = ClientCall(method: "cart/Add", kind: .command, peer: "p", metadata: [:], payload: [1], timeout: .seconds(10))
+        let command = ClientCall(
+            method: "cart/Add", kind: .command, peer: "p", metadata: [:], payload: [1], timeout: .seconds(10))
         let scoped = try #require(TraceContext(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
         let terminal = recordingTerminal(sent) { n in
             clock.advance(by: .milliseconds(4))
@@ -55,13 +56,15 @@ struct StandardClientMiddlewareTests {
         let noWait = RetryPolicy(maxAttempts: 3, backoff: Backoff(initial: .zero, multiplier: 1, max: .zero))
         // The resilience middleware's own clock never moves: the fused step must run it on the step's clock.
         let resilience = try ResilienceMiddleware(policy: noWait, clock: ManualClock(.zero))
-        let pipeline = ClientPipeline.standard(logger: quietLogger, metrics: metrics, resilience: resilience, clock: clock)
+        let pipeline = ClientPipeline.standard(
+            logger: quietLogger, metrics: metrics, resilience: resilience, clock: clock)
         #expect(pipeline.middleware.count == 1)
         let terminal = recordingTerminal(sent) { n in
             clock.advance(by: .milliseconds(4))
             return n < 2 ? RPCStatus(code: .unavailable, message: "down") : .ok
         }
-        let query = ClientCall(method: "cart/Get", kind: .query, peer: "p", metadata: [:], payload: [7], timeout: .seconds(1))
+        let query = ClientCall(
+            method: "cart/Get", kind: .query, peer: "p", metadata: [:], payload: [7], timeout: .seconds(1))
         let response = try await pipeline.send(query, terminal: terminal)
         #expect(response.payload == [7])
         // Each attempt waits only for what is left of the one deadline, and all carry the same trace.
@@ -78,10 +81,12 @@ struct StandardClientMiddlewareTests {
         let metrics = TestMetrics()
         let sent = Recorder<ClientCall>()
         let resilience = try ResilienceMiddleware(
-            policy: RetryPolicy(maxAttempts: 1), breakers: CircuitBreaker.Configuration(window: .count(2), minimumCalls: 2))
+            policy: RetryPolicy(maxAttempts: 1),
+            breakers: CircuitBreaker.Configuration(window: .count(2), minimumCalls: 2))
         let pipeline = ClientPipeline.standard(logger: quietLogger, metrics: metrics, resilience: resilience)
         let failing = recordingTerminal(sent) { _ in RPCStatus(code: .internal, message: "boom") }
-        let query = ClientCall(method: "cart/Get", kind: .query, peer: "p", metadata: [:], payload: [], timeout: .seconds(1))
+        let query = ClientCall(
+            method: "cart/Get", kind: .query, peer: "p", metadata: [:], payload: [], timeout: .seconds(1))
         for _ in 0..<2 { _ = try? await pipeline.send(query, terminal: failing) }
         let error = await #expect(throws: RPCError.self) { try await pipeline.send(query, terminal: failing) }
         #expect(error?.code == .unavailable)

@@ -1,6 +1,6 @@
-import MeshTestKit
 import MeshCore
 import MeshRPC
+import MeshTestKit
 import MeshWire
 import Testing
 

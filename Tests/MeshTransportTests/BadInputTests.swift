@@ -28,9 +28,12 @@ struct BadInputTests {
             config.handshakeTimeout = handshakeTimeout
             config.maxBodyLength = 64 * 1024
             let events = self.events
-            server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(started: started, cancelled: cancelled), configuration: config,
-                                   group: group, logger: testLogger, onEvent: { events.record($0) })
-            client = MeshTransport(identity: cluster.identity("client-ok"), router: ServiceRouter(), group: group, logger: testLogger)
+            server = MeshTransport(
+                identity: cluster.identity("server-1"), router: Echo.router(started: started, cancelled: cancelled),
+                configuration: config,
+                group: group, logger: testLogger, onEvent: { events.record($0) })
+            client = MeshTransport(
+                identity: cluster.identity("client-ok"), router: ServiceRouter(), group: group, logger: testLogger)
             address = try await server.listen(on: loopback())
         }
 

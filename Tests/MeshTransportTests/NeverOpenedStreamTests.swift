@@ -55,8 +55,11 @@ struct NeverOpenedStreamTests {
             raw.send(try raw.seal(.cancel, body: [], stream: 9))
             let (header, body) = try raw.openNext()
             #expect(header.type == .goAway)
-            #expect(try GoAwayBody(decoding: body[...]) == GoAwayBody(
-                lastStreamID: 1, status: RPCStatus(code: .internal, message: "cancel on stream 9, which the peer never opened")))
+            #expect(
+                try GoAwayBody(decoding: body[...])
+                    == GoAwayBody(
+                        lastStreamID: 1,
+                        status: RPCStatus(code: .internal, message: "cancel on stream 9, which the peer never opened")))
             #expect(await raw.awaitClose().closed)
             await shutdown.value
             #expect(h.events.closeErrors.map(\.message) == ["cancel on stream 9, which the peer never opened"])
@@ -76,8 +79,9 @@ struct NeverOpenedStreamTests {
         raw.send(try TrustAndTamperTests.echoRequest(raw, stream: 3))
         let (refusedHeader, refusedBody) = try raw.openNext()
         #expect(refusedHeader.streamID == 3)
-        #expect(try ResponseHead(decoding: refusedBody).status
-            == RPCStatus(code: .unavailable, message: "node is shutting down"))
+        #expect(
+            try ResponseHead(decoding: refusedBody).status
+                == RPCStatus(code: .unavailable, message: "node is shutting down"))
         return shutdown
     }
 
@@ -85,8 +89,9 @@ struct NeverOpenedStreamTests {
         try await withEventLoopGroup { group in
             let cluster = TestCluster()
             let events = EventLog()
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group,
-                                       logger: testLogger, onEvent: { events.record($0) })
+            let client = MeshTransport(
+                identity: cluster.identity("client-1"), router: ServiceRouter(), group: group,
+                logger: testLogger, onEvent: { events.record($0) })
             let listener = try RawListener()
             let port = listener.port
             let scripted = UncheckedBox(listener)
@@ -97,7 +102,9 @@ struct NeverOpenedStreamTests {
                     let raw = try scripted.value.accept()
                     _ = try raw.acceptHandshake(as: serverIdentity, now: wallNow())
                     let (request, _) = try UndecodableResponseTests.readRequest(raw)
-                    raw.send(try raw.seal(.response, body: ResponseHead(status: .ok, payload: [1]).encoded(), stream: request + 2))
+                    raw.send(
+                        try raw.seal(
+                            .response, body: ResponseHead(status: .ok, payload: [1]).encoded(), stream: request + 2))
                     return raw.readUntilClosed().closed
                 }
             }
@@ -105,8 +112,10 @@ struct NeverOpenedStreamTests {
             let c = try await client.connect(to: loopback(port))
             let error = await #expect(throws: RPCError.self) { try await c.call(Echo.inline, RawMessage([1])) }
             #expect(error?.code == .unavailable)
-            #expect(error?.message
-                == "connection to server-raw closed: protocolViolation: response on stream 3, which this side never opened")
+            #expect(
+                error?.message
+                    == "connection to server-raw closed: protocolViolation: response on stream 3, which this side never opened"
+            )
             #expect(try await closedByClient.get())
             for _ in 0..<300 where events.closeErrors.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
             #expect(events.closeErrors.map(\.message) == ["response on stream 3, which this side never opened"])

@@ -28,7 +28,9 @@ final class RawPeer {
         addr.sin_port = in_port_t(UInt16(address.port).bigEndian)
         inet_pton(AF_INET, address.host, &addr.sin_addr)
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else {
             close(fd)
@@ -60,7 +62,10 @@ final class RawPeer {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 { all += chunk[0..<n]; continue }
+            if n > 0 {
+                all += chunk[0..<n]
+                continue
+            }
             return (all, n == 0 || errno == ECONNRESET)
         }
     }
@@ -122,7 +127,9 @@ final class RawPeer {
         guard settings.0.type == .settings else { throw RawPeerError("expected settings, got \(settings.0)") }
     }
 
-    func seal(_ type: FrameType, body: [UInt8], stream: UInt32 = 0, version: UInt8 = 1, rawType: UInt8? = nil) throws -> [UInt8] {
+    func seal(_ type: FrameType, body: [UInt8], stream: UInt32 = 0, version: UInt8 = 1, rawType: UInt8? = nil) throws
+        -> [UInt8]
+    {
         var out = ByteBuffer()
         let header = FrameHeader(version: version, rawType: rawType ?? type.rawValue, flags: 0, streamID: stream)
         try sealer!.seal(header: header, plaintext: ByteBuffer(bytes: body), into: &out)

@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import MeshCore
 import MeshCrypto
@@ -7,7 +8,6 @@ import MeshWire
 import NIOCore
 import NIOPosix
 import Synchronization
-import Glibc
 
 /// Test services shared by the transport tests.
 enum Echo {

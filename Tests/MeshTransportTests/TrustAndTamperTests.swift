@@ -47,9 +47,10 @@ struct TrustAndTamperTests {
             let h = try await Harness(group: group)
             let key = SigningKeyPair.generate()
             let now = wallNow().secondsSinceEpoch
-            let cert = h.cluster.ca.issue(name: "old-node", publicKey: key.publicKey, roles: [],
-                                          notBefore: WallTime(secondsSinceEpoch: now - 7200),
-                                          notAfter: WallTime(secondsSinceEpoch: now - 3600))
+            let cert = h.cluster.ca.issue(
+                name: "old-node", publicKey: key.publicKey, roles: [],
+                notBefore: WallTime(secondsSinceEpoch: now - 7200),
+                notAfter: WallTime(secondsSinceEpoch: now - 3600))
             let expired = NodeIdentity(keyPair: key, certificate: cert, trust: h.cluster.ca.trust)
             let raw = try RawPeer(connectingTo: h.address)
             #expect(throws: (any Error).self) { _ = try raw.handshake(as: expired, now: wallNow()) }
@@ -66,9 +67,10 @@ struct TrustAndTamperTests {
             let h = try await Harness(group: group)
             let certifiedKey = SigningKeyPair.generate()
             let now = wallNow().secondsSinceEpoch
-            let cert = h.cluster.ca.issue(name: "thief", publicKey: certifiedKey.publicKey, roles: [],
-                                          notBefore: WallTime(secondsSinceEpoch: now - 60),
-                                          notAfter: WallTime(secondsSinceEpoch: now + 3600))
+            let cert = h.cluster.ca.issue(
+                name: "thief", publicKey: certifiedKey.publicKey, roles: [],
+                notBefore: WallTime(secondsSinceEpoch: now - 60),
+                notAfter: WallTime(secondsSinceEpoch: now + 3600))
             // Presents a valid certificate but signs the handshake with a different key.
             let mismatched = NodeIdentity(keyPair: .generate(), certificate: cert, trust: h.cluster.ca.trust)
             let raw = try RawPeer(connectingTo: h.address)
@@ -83,11 +85,14 @@ struct TrustAndTamperTests {
 
     /// A valid sealed request, ready to be tampered with.
     static func echoRequest(_ raw: RawPeer, stream: UInt32 = 1) throws -> [UInt8] {
-        try raw.seal(.request, body: RequestHead(method: Echo.inline.path, payload: [1, 2, 3, 4]).encoded(), stream: stream)
+        try raw.seal(
+            .request, body: RequestHead(method: Echo.inline.path, payload: [1, 2, 3, 4]).encoded(), stream: stream)
     }
 
     /// Sends an echo request on `stream` and expects its answer as the next frame: the connection still serves.
-    static func expectEchoAnswered(_ raw: RawPeer, stream: UInt32, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectEchoAnswered(_ raw: RawPeer, stream: UInt32, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
         raw.send(try echoRequest(raw, stream: stream))
         let (header, body) = try raw.openNext()
         #expect(header.type == .response, sourceLocation: sourceLocation)

@@ -12,7 +12,8 @@ import Testing
 @Suite("Undecodable request bodies over real sockets")
 struct UndecodableRequestTests {
     /// A valid echo request body followed by a trace field (5) of 24 bytes.
-    static let shortTraceBody = RequestHead(method: Echo.inline.path, payload: [1, 2, 3, 4]).encoded()
+    static let shortTraceBody =
+        RequestHead(method: Echo.inline.path, payload: [1, 2, 3, 4]).encoded()
         + [0x2a, 0x18] + [UInt8](repeating: 0x4b, count: 24)
 
     @Test func aBadTraceFieldIsAnsweredInvalidArgumentAndTheConnectionStaysOpen() async throws {
@@ -26,8 +27,10 @@ struct UndecodableRequestTests {
             #expect(header.type == .response)
             #expect(header.streamID == 1)
             let rejected = try ResponseHead(decoding: body)
-            #expect(rejected.status == RPCStatus(
-                code: .invalidArgument, message: "invalidValue: field 5: a trace context is 25 bytes, not 24"))
+            #expect(
+                rejected.status
+                    == RPCStatus(
+                        code: .invalidArgument, message: "invalidValue: field 5: a trace context is 25 bytes, not 24"))
             #expect(rejected.payload.isEmpty)
 
             // A one-way message with the same body is dropped without an answer; the next request is served.
@@ -44,13 +47,15 @@ struct UndecodableRequestTests {
             var broken = TraceContext(traceIDHigh: 1, traceIDLow: 2, spanID: 3)
             broken.spanID = 0  // the fields are public, so the invariant can be broken after init
             let error = await #expect(throws: RPCError.self) {
-                try await h.client.call(Echo.inline, RawMessage([7]), at: h.address, options: CallOptions(trace: broken))
+                try await h.client.call(
+                    Echo.inline, RawMessage([7]), at: h.address, options: CallOptions(trace: broken))
             }
             #expect(error?.code == .invalidArgument)
             #expect(error?.message == "invalidValue: field 5: the span id is zero")
             // The same connection still serves calls.
             let fine = TraceContext(traceIDHigh: 1, traceIDLow: 2, spanID: 3)
-            let reply = try await h.client.call(Echo.inline, RawMessage([8]), at: h.address, options: CallOptions(trace: fine))
+            let reply = try await h.client.call(
+                Echo.inline, RawMessage([8]), at: h.address, options: CallOptions(trace: fine))
             #expect(reply.bytes == [8])
             #expect(h.client.connections.count == 1)
             #expect(h.events.closeErrors.isEmpty)

@@ -46,8 +46,10 @@ struct UndecodableResponseTests {
                 return
             }
             #expect(error.code == .internal)
-            #expect(error.message
-                == "response on stream 1 does not decode: truncatedPayload: bytes field 2 needs 5 bytes but 1 remain")
+            #expect(
+                error.message
+                    == "response on stream 1 does not decode: truncatedPayload: bytes field 2 needs 5 bytes but 1 remain"
+            )
             #expect(error.cause as? WireError == Self.wireError)
             #expect(try await good.value.bytes == [1])
             // A late response with a bad body (stream 1 is finished) is discarded; the next call is served.
@@ -74,7 +76,8 @@ struct UndecodableResponseTests {
         _ = try raw.acceptHandshake(as: identity, now: wallNow())
         var answered: [UInt32] = []
         func answer(_ stream: UInt32, _ head: RequestHead) throws {
-            let body = Array(head.payload) == badMarker
+            let body =
+                Array(head.payload) == badMarker
                 ? malformedResponse : ResponseHead(status: .ok, payload: head.payload).encoded()
             raw.send(try raw.seal(.response, body: body, stream: stream))
             answered.append(stream)

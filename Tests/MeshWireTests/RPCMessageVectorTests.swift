@@ -35,7 +35,8 @@ import Testing
             RequestHead(
                 method: "inventory/Reserve",
                 trace: TraceContext(
-                    traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736, spanID: 0x00f0_67aa_0ba9_02b7,
+                    traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736,
+                    spanID: 0x00f0_67aa_0ba9_02b7,
                     flags: 0x01),
                 payload: [1, 2, 3]
             )

@@ -4,7 +4,8 @@ import Testing
 /// The 25-byte binary trace context of `RequestHead` field 5 (proto-spec/rpc.md).
 @Suite struct TraceContextBinaryTests {
     static let w3cExample = TraceContext(
-        traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736, spanID: 0x00f0_67aa_0ba9_02b7, flags: 0x01)
+        traceIDHigh: 0x4bf9_2f35_77b3_4da6, traceIDLow: 0xa3ce_929d_0e0e_4736, spanID: 0x00f0_67aa_0ba9_02b7,
+        flags: 0x01)
 
     static func encoded(_ trace: TraceContext, field: Int = 5) -> [UInt8] {
         var w = PayloadWriter()
@@ -53,7 +54,10 @@ import Testing
     @Test func extremeValuesRoundTrip() throws {
         let ones = TraceContext(traceIDHigh: .max, traceIDLow: .max, spanID: .max, flags: .max)
         let lowOnly = TraceContext(traceIDHigh: 0, traceIDLow: 1, spanID: 1, flags: 0)
-        #expect(Self.encoded(lowOnly) == [0x2a, 0x19] + [UInt8](repeating: 0, count: 15) + [1] + [0, 0, 0, 0, 0, 0, 0, 1, 0])
+        #expect(
+            Self.encoded(lowOnly) == [0x2a, 0x19] + [UInt8](repeating: 0, count: 15) + [1] + [
+                0, 0, 0, 0, 0, 0, 0, 1, 0,
+            ])
         #expect(try Self.decode(Self.encoded(ones)) == ones)
         #expect(try Self.decode(Self.encoded(lowOnly)) == lowOnly)
     }
@@ -72,8 +76,11 @@ import Testing
 
     @Test func zeroIDsAreRejected() {
         let zeroTrace = [0x2a, 0x19] + [UInt8](repeating: 0, count: 16) + Self.hex("00f067aa0ba902b701")
-        #expect(wireError { _ = try Self.decode(zeroTrace) } == WireError(.invalidValue, "field 5: the trace id is all zero"))
-        let zeroSpan = [0x2a, 0x19] + Self.hex("4bf92f3577b34da6a3ce929d0e0e4736") + [UInt8](repeating: 0, count: 8) + [1]
+        #expect(
+            wireError { _ = try Self.decode(zeroTrace) }
+                == WireError(.invalidValue, "field 5: the trace id is all zero"))
+        let zeroSpan =
+            [0x2a, 0x19] + Self.hex("4bf92f3577b34da6a3ce929d0e0e4736") + [UInt8](repeating: 0, count: 8) + [1]
         #expect(wireError { _ = try Self.decode(zeroSpan) } == WireError(.invalidValue, "field 5: the span id is zero"))
     }
 
@@ -94,6 +101,8 @@ import Testing
         var zeroSpan = Self.w3cExample
         zeroSpan.spanID = 0  // the fields are public: a caller can break the invariant the encoder trusts
         let bytes = RequestHead(method: "m", trace: zeroSpan, payload: []).encoded()
-        #expect(wireError { _ = try RequestHead(decoding: bytes) } == WireError(.invalidValue, "field 5: the span id is zero"))
+        #expect(
+            wireError { _ = try RequestHead(decoding: bytes) }
+                == WireError(.invalidValue, "field 5: the span id is zero"))
     }
 }

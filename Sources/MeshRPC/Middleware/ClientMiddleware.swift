@@ -27,7 +27,8 @@ public struct ClientNext: Sendable {
     /// count (with callers on several cores, each such write moves a cache line between them).
     static func after(_ i: Int, of steps: [any ClientMiddleware], terminal: @escaping ClientTerminal) -> ClientNext {
         i + 1 < steps.count
-            ? ClientNext(steps: steps, index: i + 1, terminal: terminal) : ClientNext(steps: [], index: 0, terminal: terminal)
+            ? ClientNext(steps: steps, index: i + 1, terminal: terminal)
+            : ClientNext(steps: [], index: 0, terminal: terminal)
     }
 
     private func after(_ i: Int) -> ClientNext { Self.after(i, of: steps, terminal: terminal) }
@@ -44,7 +45,9 @@ public struct ClientPipeline: Sendable {
     public mutating func append(_ m: any ClientMiddleware) { middleware.append(m) }
 
     /// Runs `call` through every middleware, then `terminal`; a non-ok status from `terminal` is thrown.
-    nonisolated(nonsending) public func send(_ call: ClientCall, terminal: @escaping ClientTerminal) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func send(_ call: ClientCall, terminal: @escaping ClientTerminal)
+        async throws(RPCError) -> ResponseHead
+    {
         guard !middleware.isEmpty else { return try await terminal(call) }
         return try await middleware[0].intercept(call, next: ClientNext.after(0, of: middleware, terminal: terminal))
     }

@@ -6,7 +6,9 @@ import MeshWire
 public struct CommandKeyMiddleware: ClientMiddleware {
     public init() {}
 
-    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+        -> ResponseHead
+    {
         guard call.kind == .command else { return try await next(call) }
         var call = call
         Self.stamp(&call)

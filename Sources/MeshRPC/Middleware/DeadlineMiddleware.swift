@@ -14,7 +14,9 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
 
     public init(clock: any MeshClock = SystemClock()) { self.clock = clock }
 
-    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+        -> ServerResponse
+    {
         try await serve(call) { () async throws(RPCError) in try await next(call) }
     }
 
@@ -24,7 +26,9 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
 
     /// Runs `body` (the rest of the call) under the call's deadline: refused if it has passed, bound to
     /// `CallScope.deadline` meanwhile, a late result replaced by `deadlineExceeded`.
-    nonisolated(nonsending) func serve<R: Sendable>(_ call: ServerCall, _ body: nonisolated(nonsending) () async throws(RPCError) -> R) async throws(RPCError) -> R {
+    nonisolated(nonsending) func serve<R: Sendable>(
+        _ call: ServerCall, _ body: nonisolated(nonsending) () async throws(RPCError) -> R
+    ) async throws(RPCError) -> R {
         guard let deadline = call.context.deadline else {
             // No deadline: make sure none is inherited (binding nil over nil would only cost a push).
             guard CallScope.deadline != nil else { return try await body() }
@@ -51,18 +55,22 @@ public struct DeadlineMiddleware: InlineServerMiddleware, ClientMiddleware {
     /// Refuses a call whose deadline has passed at `now`, before its handler runs.
     func checkStart(_ call: ServerCall, _ deadline: MeshInstant, now: MeshInstant) throws(RPCError) {
         guard now < deadline else {
-            throw RPCError(.deadlineExceeded, "\(call.context.method): the caller's deadline passed before the handler ran")
+            throw RPCError(
+                .deadlineExceeded, "\(call.context.method): the caller's deadline passed before the handler ran")
         }
     }
 
     /// Replaces a result produced after the deadline (at `now`) by `deadlineExceeded`.
     func checkFinish(_ call: ServerCall, _ deadline: MeshInstant, now: MeshInstant) throws(RPCError) {
         guard now <= deadline else {
-            throw RPCError(.deadlineExceeded, "\(call.context.method): the handler finished after the caller's deadline")
+            throw RPCError(
+                .deadlineExceeded, "\(call.context.method): the handler finished after the caller's deadline")
         }
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+        -> ResponseHead
+    {
         guard CallScope.deadline != nil else { return try await next(call) }
         var call = call
         try limit(&call)

@@ -1,9 +1,9 @@
 import MeshCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A source of random-looking 64-bit ids for trace and span ids: SplitMix64 over a counter of the calling

@@ -27,7 +27,9 @@ public struct IdempotencyMiddleware: InlineServerMiddleware {
         return try next(call)
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+        -> ServerResponse
+    {
         guard call.kind == .command else { return try await next(call) }
         let method = call.context.method
         guard let key = call.context.metadata[MetadataKey.idempotencyKey], !key.isEmpty else {
@@ -45,7 +47,8 @@ public struct IdempotencyMiddleware: InlineServerMiddleware {
         case .inProgress:
             throw RPCError(.aborted, "\(method): a command with idempotency key \(key) is still running")
         case .mismatch:
-            throw RPCError(.invalidArgument, "\(method): idempotency key \(key) was already used for a different request")
+            throw RPCError(
+                .invalidArgument, "\(method): idempotency key \(key) was already used for a different request")
         case .reserved:
             do {
                 let response = try await next(call)

@@ -27,14 +27,19 @@ public struct InlineServerNext {
     let handler: InlineHandler
 
     public func callAsFunction(_ call: ServerCall) throws(RPCError) -> ServerResponse {
-        if index < steps.count { return try steps[index].interceptInline(call, next: Self.after(index, of: steps, handler)) }
+        if index < steps.count {
+            return try steps[index].interceptInline(call, next: Self.after(index, of: steps, handler))
+        }
         return ServerResponse(payload: try handler(call.payload, call.context))
     }
 
     /// What follows step `i`; after the last step it holds no steps (see `ServerNext.after`).
-    static func after(_ i: Int, of steps: [any InlineServerMiddleware], _ handler: @escaping InlineHandler) -> InlineServerNext {
+    static func after(_ i: Int, of steps: [any InlineServerMiddleware], _ handler: @escaping InlineHandler)
+        -> InlineServerNext
+    {
         i + 1 < steps.count
-            ? InlineServerNext(steps: steps, index: i + 1, handler: handler) : InlineServerNext(steps: [], index: 0, handler: handler)
+            ? InlineServerNext(steps: steps, index: i + 1, handler: handler)
+            : InlineServerNext(steps: [], index: 0, handler: handler)
     }
 }
 
@@ -45,7 +50,9 @@ public protocol CheckingServerMiddleware: InlineServerMiddleware {
 }
 
 extension CheckingServerMiddleware {
-    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+        -> ServerResponse
+    {
         try check(call)
         return try await next(call)
     }

@@ -23,7 +23,9 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         self.clock = clock
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+        -> ServerResponse
+    {
         guard logger.logLevel <= max(level, failureLevel) else { return try await next(call) }
         let start = clock.now()
         do {
@@ -49,7 +51,9 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         }
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+        -> ResponseHead
+    {
         guard logger.logLevel <= max(level, failureLevel) else { return try await next(call) }
         let start = clock.now()
         do {

@@ -19,7 +19,9 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         self.clock = clock
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+        -> ServerResponse
+    {
         let start = clock.now()
         do {
             let response = try await next(call)
@@ -43,7 +45,9 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         }
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+        -> ResponseHead
+    {
         let start = clock.now()
         do {
             let response = try await next(call)
@@ -97,9 +101,11 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         func record(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
             // The common case is counted under the lock through borrowed references: no reference count of a
             // shared object is written per call (with callers on several cores, each such write moves a cache line).
-            let counted = outcome == .ok && methods.withLock { methods in
-                methods.modify(method) { $0.ok.record(elapsed) } != nil
-            }
+            let counted =
+                outcome == .ok
+                && methods.withLock { methods in
+                    methods.modify(method) { $0.ok.record(elapsed) } != nil
+                }
             if !counted { recordFirstOrFailed(method, outcome, elapsed) }
         }
 
@@ -111,12 +117,15 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
                 methods.insert(method, made)
                 return made
             }
-            let metrics = outcome == .ok ? entry.ok : entry.others.withLock { others in
-                if let found = others[outcome] { return found }
-                let made = pair(method, outcome)
-                others[outcome] = made
-                return made
-            }
+            let metrics =
+                outcome == .ok
+                ? entry.ok
+                : entry.others.withLock { others in
+                    if let found = others[outcome] { return found }
+                    let made = pair(method, outcome)
+                    others[outcome] = made
+                    return made
+                }
             metrics.record(elapsed)
         }
 
@@ -125,8 +134,10 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
             let name = String(MethodPath.method(of: method))
             let dimensions = [("service", service), ("method", name), ("outcome", outcome.description)]
             return Pair(
-                calls: CoreMetrics.Counter(label: "mesh_rpc_\(side)_calls_total", dimensions: dimensions, factory: factory),
-                duration: CoreMetrics.Timer(label: "mesh_rpc_\(side)_duration", dimensions: dimensions, factory: factory)
+                calls: CoreMetrics.Counter(
+                    label: "mesh_rpc_\(side)_calls_total", dimensions: dimensions, factory: factory),
+                duration: CoreMetrics.Timer(
+                    label: "mesh_rpc_\(side)_duration", dimensions: dimensions, factory: factory)
             )
         }
     }

@@ -27,12 +27,15 @@ public struct QueryHedger: ClientMiddleware {
     ) throws(ResilienceConfigurationError) {
         try policy.validate()
         self.policy = policy
-        self.shared = Shared(budget: try HedgeBudget(configuration: budget), window: try LatencyWindow(capacity: latencySamples))
+        self.shared = Shared(
+            budget: try HedgeBudget(configuration: budget), window: try LatencyWindow(capacity: latencySamples))
         self.clock = clock
         self.timer = timer
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+        -> ResponseHead
+    {
         guard call.kind == .query, policy.maxAttempts > 1 else { return try await next(call) }
         return try await hedge(call) { c async throws(RPCError) -> ResponseHead in try await next(c) }
     }
@@ -45,9 +48,12 @@ public struct QueryHedger: ClientMiddleware {
 
     /// Runs `call` with hedging, sending each attempt with `attempt`. A command is refused with
     /// `failedPrecondition` before anything is sent.
-    nonisolated(nonsending) public func hedge(_ call: ClientCall, attempt send: @escaping ClientTerminal) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func hedge(_ call: ClientCall, attempt send: @escaping ClientTerminal)
+        async throws(RPCError) -> ResponseHead
+    {
         guard call.kind == .query else {
-            throw RPCError(.failedPrecondition, "\(call.method) is a command: commands are never hedged (it would run twice)")
+            throw RPCError(
+                .failedPrecondition, "\(call.method) is a command: commands are never hedged (it would run twice)")
         }
         let start = clock.now()
         let deadline = call.timeout.map { start + $0 }
@@ -99,7 +105,8 @@ public struct QueryHedger: ClientMiddleware {
                     }
                 case .hedgeDue:
                     let now = clock.now()
-                    guard running > 0, deadline.map({ now < $0 }) ?? true, shared.tryHedge(peer: call.peer, now: now) else {
+                    guard running > 0, deadline.map({ now < $0 }) ?? true, shared.tryHedge(peer: call.peer, now: now)
+                    else {
                         continue
                     }
                     launch(at: now)

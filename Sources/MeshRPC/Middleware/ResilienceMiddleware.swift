@@ -34,7 +34,9 @@ public struct ResilienceMiddleware: ClientMiddleware {
         shared.state.withLock { $0.breakers.state(BreakerKey(peer: peer, service: service)) }
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+        -> ResponseHead
+    {
         try await send(call, startedAt: clock.now(), clock: clock, next: next).response
     }
 
@@ -117,7 +119,8 @@ public struct ResilienceMiddleware: ClientMiddleware {
             switch result {
             case .success(let permit): return permit
             case .failure(let rejection):
-                throw RPCError(.unavailable, "circuit breaker for \(key) refused the call: \(rejection)", cause: rejection)
+                throw RPCError(
+                    .unavailable, "circuit breaker for \(key) refused the call: \(rejection)", cause: rejection)
             }
         }
 

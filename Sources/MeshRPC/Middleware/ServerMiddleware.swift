@@ -5,7 +5,8 @@
 /// response or error `next` returns, and measure time around it. Middleware runs on the connection's
 /// event loop (the handler's task executor): it must not block.
 public protocol ServerMiddleware: Sendable {
-    nonisolated(nonsending) func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse
+    nonisolated(nonsending) func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+        -> ServerResponse
 }
 
 /// The rest of the server pipeline after one middleware: the following middleware, then the handler.
@@ -16,7 +17,9 @@ public struct ServerNext: Sendable {
     let handler: ErasedHandler
 
     nonisolated(nonsending) public func callAsFunction(_ call: ServerCall) async throws(RPCError) -> ServerResponse {
-        if index < steps.count { return try await steps[index].intercept(call, next: Self.after(index, of: steps, handler)) }
+        if index < steps.count {
+            return try await steps[index].intercept(call, next: Self.after(index, of: steps, handler))
+        }
         switch handler {
         case .inline(let run): return ServerResponse(payload: try run(call.payload, call.context))
         case .async(let run): return ServerResponse(payload: try await run(call.payload, call.context))
@@ -26,7 +29,9 @@ public struct ServerNext: Sendable {
     /// What follows step `i`. After the last step it holds no steps: a call through a one-step pipeline (the
     /// standard one) then does not write the reference count of the array every call shares.
     static func after(_ i: Int, of steps: [any ServerMiddleware], _ handler: ErasedHandler) -> ServerNext {
-        i + 1 < steps.count ? ServerNext(steps: steps, index: i + 1, handler: handler) : ServerNext(steps: [], index: 0, handler: handler)
+        i + 1 < steps.count
+            ? ServerNext(steps: steps, index: i + 1, handler: handler)
+            : ServerNext(steps: [], index: 0, handler: handler)
     }
 }
 
@@ -57,18 +62,23 @@ public struct ServerPipeline: Sendable {
 
     /// Runs `call` through every middleware's async form and then `handler` (the path for calls that
     /// `handleInline` declined; by contract both forms behave the same).
-    nonisolated(nonsending) public func handle(_ call: ServerCall, handler: ErasedHandler) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func handle(_ call: ServerCall, handler: ErasedHandler) async throws(RPCError)
+        -> ServerResponse
+    {
         guard !middleware.isEmpty else { return try await ServerNext(steps: [], index: 0, handler: handler)(call) }
         return try await middleware[0].intercept(call, next: ServerNext.after(0, of: middleware, handler))
     }
 
     /// Runs `call` through every middleware and an inline handler synchronously, on the calling thread;
     /// nil if some middleware cannot serve this call inline (then use `handle`, which runs it as async).
-    public func handleInline(_ call: ServerCall, handler: @escaping InlineHandler) -> Result<ServerResponse, RPCError>? {
+    public func handleInline(_ call: ServerCall, handler: @escaping InlineHandler) -> Result<ServerResponse, RPCError>?
+    {
         guard let steps = inlineSteps else { return nil }
         for step in steps where !step.runsInline(call) { return nil }
         do throws(RPCError) {
-            guard !steps.isEmpty else { return .success(ServerResponse(payload: try handler(call.payload, call.context))) }
+            guard !steps.isEmpty else {
+                return .success(ServerResponse(payload: try handler(call.payload, call.context)))
+            }
             return .success(try steps[0].interceptInline(call, next: InlineServerNext.after(0, of: steps, handler)))
         } catch {
             return .failure(error)

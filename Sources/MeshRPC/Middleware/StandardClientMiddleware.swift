@@ -1,5 +1,5 @@
-import Logging
 import CoreMetrics
+import Logging
 import MeshCore
 import MeshWire
 
@@ -25,7 +25,9 @@ public struct StandardClientMiddleware: ClientMiddleware {
             logging: LoggingMiddleware(logger: logger, clock: clock), resilience: resilience, clock: clock)
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+        -> ResponseHead
+    {
         try await core.intercept(call, next: next)
     }
 
@@ -48,7 +50,9 @@ public struct StandardClientMiddleware: ClientMiddleware {
             self.clock = clock
         }
 
-        nonisolated(nonsending) func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+        nonisolated(nonsending) func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+            -> ResponseHead
+        {
             var call = call
             let scope = CallScope.bound  // one task-local read for both
             try deadline.limit(&call, inherited: scope.deadline)

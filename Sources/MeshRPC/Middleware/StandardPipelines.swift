@@ -1,5 +1,5 @@
-import Logging
 import CoreMetrics
+import Logging
 import MeshCore
 
 extension ServerPipeline {
@@ -44,7 +44,9 @@ extension ClientPipeline {
                 StandardClientMiddleware(logger: logger, metrics: metrics, resilience: resilience, clock: clock)
             ])
         }
-        var steps: [any ClientMiddleware] = [StandardClientMiddleware(logger: logger, metrics: metrics, clock: clock), hedging]
+        var steps: [any ClientMiddleware] = [
+            StandardClientMiddleware(logger: logger, metrics: metrics, clock: clock), hedging,
+        ]
         if let resilience { steps.append(resilience) }
         return ClientPipeline(steps)
     }

@@ -19,13 +19,16 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         clock: any MeshClock = SystemClock()
     ) {
         core = Core(
-            metrics: MetricsMiddleware(factory: metrics, clock: clock), logging: LoggingMiddleware(logger: logger, clock: clock),
+            metrics: MetricsMiddleware(factory: metrics, clock: clock),
+            logging: LoggingMiddleware(logger: logger, clock: clock),
             deadline: DeadlineMiddleware(clock: clock), checks: checks, idempotency: idempotency, clock: clock)
     }
 
     public func runsInline(_ call: ServerCall) -> Bool { core.runsInline(call) }
 
-    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+        -> ServerResponse
+    {
         try await core.intercept(call, next: next)
     }
 
@@ -56,16 +59,19 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
 
         func runsInline(_ call: ServerCall) -> Bool { idempotency?.runsInline(call) ?? true }
 
-        nonisolated(nonsending) func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+        nonisolated(nonsending) func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+            -> ServerResponse
+        {
             try await CallScope.with(scope(of: call)) { () async throws(RPCError) in
                 let start = clock.now()
                 do throws(RPCError) {
                     try admit(call, at: start)
-                    let response = if let idempotency, call.kind == .command {
-                        try await idempotency.intercept(call, next: next)
-                    } else {
-                        try await next(call)  // queries pass idempotency untouched: skip its step
-                    }
+                    let response =
+                        if let idempotency, call.kind == .command {
+                            try await idempotency.intercept(call, next: next)
+                        } else {
+                            try await next(call)  // queries pass idempotency untouched: skip its step
+                        }
                     try finished(call, at: clock.now(), since: start)
                     return response
                 } catch {
@@ -80,7 +86,8 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
                 let start = clock.now()
                 do throws(RPCError) {
                     try admit(call, at: start)
-                    let response = if let idempotency { try idempotency.interceptInline(call, next: next) } else { try next(call) }
+                    let response =
+                        if let idempotency { try idempotency.interceptInline(call, next: next) } else { try next(call) }
                     try finished(call, at: clock.now(), since: start)
                     return response
                 } catch {

@@ -10,7 +10,9 @@ import MeshWire
 public struct TracingMiddleware: InlineServerMiddleware, ClientMiddleware {
     public init() {}
 
-    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError) -> ServerResponse {
+    nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
+        -> ServerResponse
+    {
         try await CallScope.with(trace: Self.span(for: call)) { () async throws(RPCError) in try await next(call) }
     }
 
@@ -21,12 +23,15 @@ public struct TracingMiddleware: InlineServerMiddleware, ClientMiddleware {
     /// This node's span of the caller's trace, or of a new trace. The binary field wins over `traceparent`.
     static func span(for call: ServerCall) -> TraceContext {
         var rng = FastIDSource()
-        let caller = call.context.trace
+        let caller =
+            call.context.trace
             ?? call.context.metadata[MetadataKey.traceparent].flatMap(TraceContext.init(traceparent:))
         return caller.map { $0.child(using: &rng) } ?? TraceContext.newTrace(using: &rng)
     }
 
-    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError) -> ResponseHead {
+    nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
+        -> ResponseHead
+    {
         guard !Self.carriesTrace(call) else { return try await next(call) }
         var call = call
         Self.stamp(&call)
