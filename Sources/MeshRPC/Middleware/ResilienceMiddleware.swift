@@ -52,10 +52,9 @@ public struct ResilienceMiddleware: ClientMiddleware {
         while true {
             let now = attempt == 1 ? start : clock.now()
             let permit = try shared.acquire(key, now: now, isRetry: attempt > 1)
-            var attemptCall = call
-            if let deadline { attemptCall.timeout = deadline - now }
             do {
-                let response = try await next(attemptCall)
+                // The first attempt has the whole timeout (deadline - start): it goes as it is, without a copy.
+                let response = try await attempt == 1 ? next(call) : next(Self.call(call, until: deadline, now: now))
                 let finishedAt = clock.now()
                 shared.record(key, permit, .success, now: finishedAt)
                 return (response, finishedAt)
@@ -78,6 +77,13 @@ public struct ResilienceMiddleware: ClientMiddleware {
                 attempt += 1
             }
         }
+    }
+
+    /// `call` waiting only for what is left until `deadline` (a retry).
+    private static func call(_ call: ClientCall, until deadline: MeshInstant?, now: MeshInstant) -> ClientCall {
+        var retry = call
+        if let deadline { retry.timeout = deadline - now }
+        return retry
     }
 
     /// Breakers and budgets shared by every call through this middleware. Sendable: state is in a `Mutex`.

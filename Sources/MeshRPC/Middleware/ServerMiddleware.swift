@@ -74,7 +74,7 @@ public struct ServerPipeline: Sendable {
     public func handleInline(_ call: ServerCall, handler: @escaping InlineHandler) -> Result<ServerResponse, RPCError>?
     {
         guard let steps = inlineSteps else { return nil }
-        for step in steps where !step.runsInline(call) { return nil }
+        for i in steps.indices where !steps[i].runsInline(call) { return nil }  // by index: no copy per call
         do throws(RPCError) {
             guard !steps.isEmpty else {
                 return .success(ServerResponse(payload: try handler(call.payload, call.context)))
