@@ -162,12 +162,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         case .initiator:
             inbound = false
             phase = .awaitingWelcome
-            nextStreamID = 1
+            nextStreamID = config.firstOwnStreamID ?? 1
         case .acceptor:
             inbound = true
             phase = .awaitingHello
-            nextStreamID = 2
+            nextStreamID = config.firstOwnStreamID ?? 2
         }
+        precondition(nextStreamID % 2 == (inbound ? 0 : 1), "firstOwnStreamID \(nextStreamID) has the wrong parity")
     }
 
     deinit {
@@ -747,7 +748,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             return
         }
         let stream = nextStreamID
-        nextStreamID &+= 2
+        // 2³²−1 (client) and 2³²−2 (server) are the last ids of each side: no stream may follow (framing.md).
+        let lastStreamID = stream >= UInt32.max - 1
+        if !lastStreamID { nextStreamID += 2 }
         highestOwnStreamID = stream
         call.streamID = stream
         if call.oneWay {
@@ -758,7 +761,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             streams[stream] = call
             writeSealed(.request, stream: stream, body: body)
         }
+        if lastStreamID {
+            logger.info("stream ids used up; going away so new calls open a new connection")
+            beginShutdown(grace: config.shutdownGrace, reason: Self.streamIDsUsedUp)
+        }
     }
+
+    static let streamIDsUsedUp = "this connection's stream ids are used up: new calls need a new connection"
 
     private func drainQueue() {
         var sent = false

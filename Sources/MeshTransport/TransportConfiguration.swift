@@ -1,5 +1,5 @@
-import MeshCrypto
 import MeshCore
+import MeshCrypto
 import MeshWire
 
 /// Limits and timers of a node's transport. The defaults suit a LAN cluster.
@@ -28,6 +28,10 @@ public struct TransportConfiguration: Sendable {
     /// Frame ciphers offered (as client) and accepted (as server), most preferred first; must include
     /// ChaCha20-Poly1305 to talk to every peer. Default: AES-256-GCM first where the CPU has AES-NI.
     public var ciphers: [FrameCipher] = FrameCipher.supported
+
+    /// Tests only: the first stream id this side opens (1 for a client, 2 for a server when nil), so a test can
+    /// reach the end of the id space without 2³¹ calls. Must have this side's parity.
+    var firstOwnStreamID: UInt32?
 
     public init() {}
 }
