@@ -387,6 +387,12 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         let body = plaintext[...]
         let stream = frame.header.streamID
         do {
+            // framing.md: settings, ping, pong and goAway belong to stream 0, and only they do (calls check their
+            // own ids against the streams opened so far).
+            let connectionFrame = type == .settings || type == .ping || type == .pong || type == .goAway
+            if connectionFrame && stream != 0 {
+                throw ConnectionError(.protocolViolation, "\(type) frame on stream \(stream); it belongs to stream 0")
+            }
             if phase == .awaitingSettings {
                 guard type == .settings else {
                     throw ConnectionError(.protocolViolation, "first sealed frame is \(type), expected settings")

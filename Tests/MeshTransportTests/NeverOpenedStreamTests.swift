@@ -19,13 +19,29 @@ struct NeverOpenedStreamTests {
             #expect(h.events.closeErrors.isEmpty)
 
             raw.send(try raw.seal(.cancel, body: CancelBody(reason: "made up").encoded(), stream: 9))
-            #expect(await raw.awaitClose().closed)
-            let e = try await h.serverError()
-            #expect(e.code == .protocolViolation)
-            #expect(e.message == "cancel on stream 9, which the peer never opened")
-            try await h.expectStillServing()
-            await h.stop()
+            try await Self.expectClosedForViolation(h, raw, "cancel on stream 9, which the peer never opened")
         }
+    }
+
+    /// framing.md: ping, pong, settings and goAway belong to stream 0; on another stream they close the connection.
+    @Test func aConnectionFrameOnACallsStreamClosesTheConnection() async throws {
+        try await withEventLoopGroup { group in
+            let h = try await BadInputTests.Harness(group: group)
+            let raw = try h.connectRaw()
+            try TrustAndTamperTests.expectEchoAnswered(raw, stream: 1)
+            raw.send(try raw.seal(.ping, body: PingBody(opaque: 7).encoded(), stream: 1))
+            try await Self.expectClosedForViolation(h, raw, "ping frame on stream 1; it belongs to stream 0")
+        }
+    }
+
+    /// The server closed `raw`'s connection for the protocol violation `message`, and still serves other clients.
+    static func expectClosedForViolation(_ h: BadInputTests.Harness, _ raw: RawPeer, _ message: String) async throws {
+        #expect(await raw.awaitClose().closed)
+        let e = try await h.serverError()
+        #expect(e.code == .protocolViolation)
+        #expect(e.message == message)
+        try await h.expectStillServing()
+        await h.stop()
     }
 
     /// A request that reaches a draining server (above its goAway's lastStreamID) still opens its stream, so
