@@ -43,11 +43,21 @@ public struct HedgingPolicy: Hashable, Sendable {
 
     /// How long to wait after one attempt starts before sending the next, given recent latencies.
     public func hedgeDelay(observed window: LatencyWindow) -> MeshDuration {
+        hedgeDelay(samples: window.count) { window.quantile($0) }
+    }
+
+    /// As `hedgeDelay(observed:)`, with the window's quantile re-sorted only every few samples
+    /// (`LatencyWindow.recentQuantile`): for asking once per call.
+    public func hedgeDelay(observing window: inout LatencyWindow) -> MeshDuration {
+        hedgeDelay(samples: window.count) { window.recentQuantile($0) }
+    }
+
+    private func hedgeDelay(samples: Int, _ quantile: (Double) -> MeshDuration?) -> MeshDuration {
         switch delay {
         case .fixed(let d):
             return d
         case .observed(let q, let floor, let fallback):
-            guard window.count >= minimumSamples, let measured = window.quantile(q) else { return fallback }
+            guard samples >= minimumSamples, let measured = quantile(q) else { return fallback }
             return max(measured, floor)
         }
     }

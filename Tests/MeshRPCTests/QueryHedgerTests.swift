@@ -1,6 +1,6 @@
 import MeshCore
-import MeshResilience
 import MeshRPC
+import MeshResilience
 import MeshTestKit
 import MeshWire
 import Synchronization
@@ -97,15 +97,19 @@ struct HedgingRig {
     }
 
     static func call(_ kind: MethodKind = .query) -> ClientCall {
-        ClientCall(method: "inventory/Get", kind: kind, peer: "server-1", metadata: [:], payload: [7], timeout: .seconds(5))
+        ClientCall(
+            method: "inventory/Get", kind: kind, peer: "server-1", metadata: [:], payload: [7], timeout: .seconds(5))
     }
 
-    static func ok(_ byte: UInt8) -> Result<ResponseHead, RPCError> { .success(ResponseHead(status: .ok, payload: [byte])) }
+    static func ok(_ byte: UInt8) -> Result<ResponseHead, RPCError> {
+        .success(ResponseHead(status: .ok, payload: [byte]))
+    }
 
     /// Starts a call through the hedger; returns once its first attempt is out and its hedge timer armed.
     func start(_ kind: MethodKind = .query) async -> Task<ResponseHead, any Error> {
         let before = held.count
-        let hedger = self.hedger, terminal = held.terminal
+        let hedger = self.hedger
+        let terminal = held.terminal
         let task = Task { try await ClientPipeline([hedger]).send(Self.call(kind), terminal: terminal) }
         await until { held.count == before + 1 && (kind == .command || sleeper.waiting >= 1) }
         return task
@@ -196,7 +200,8 @@ struct QueryHedgerTests {
 
     @Test func theBudgetCapsHedges() async throws {
         // No reserve and 50 % of calls: two calls deposit one token, so exactly one of them is hedged.
-        let rig = try HedgingRig(budget: RetryBudget.Configuration(ratio: 0.5, minRetriesPerSecond: 0, ttl: .seconds(10)))
+        let rig = try HedgingRig(
+            budget: RetryBudget.Configuration(ratio: 0.5, minRetriesPerSecond: 0, ttl: .seconds(10)))
         let first = await rig.start()
         let second = await rig.start()
         await until { rig.sleeper.waiting == 2 }
@@ -239,6 +244,23 @@ struct HedgingPolicyTests {
         #expect(w.quantile(0.01) == .milliseconds(1))
     }
 
+    @Test func theRecentQuantileIsSortedAgainOnlyEverySoManySamplesOrForAnotherQuantile() throws {
+        var w = try LatencyWindow(capacity: 128)
+        #expect(w.recentQuantile(0.95) == nil)
+        for ms in 1...100 as ClosedRange<Int64> { w.record(.milliseconds(ms)) }
+        #expect(w.recentQuantile(0.95, staleness: 16) == .milliseconds(95))
+        for _ in 0..<15 { w.record(.seconds(1)) }
+        // 15 samples since the sort: the cached answer, though the window's own p95 is now 1 s.
+        #expect(w.quantile(0.95) == .seconds(1))
+        #expect(w.recentQuantile(0.95, staleness: 16) == .milliseconds(95))
+        #expect(w.recentQuantile(0.5, staleness: 16) == .milliseconds(58))  // another quantile: sorted now
+        w.record(.seconds(1))
+        #expect(w.recentQuantile(0.5, staleness: 16) == .milliseconds(58))
+        for _ in 0..<15 { w.record(.seconds(1)) }
+        // 16 samples on: sorted again (1–3 ms have slid out: 4…100 ms and 31 × 1 s, rank 64 of 128)
+        #expect(w.recentQuantile(0.5, staleness: 16) == .milliseconds(67))
+    }
+
     @Test func anObservedDelayUsesTheFallbackUntilEnoughSamplesThenTheQuantileAboveTheFloor() throws {
         let policy = HedgingPolicy(
             delay: .observed(quantile: 0.9, floor: .milliseconds(5), fallback: .milliseconds(50)), minimumSamples: 10)
@@ -253,7 +275,9 @@ struct HedgingPolicyTests {
     }
 
     @Test func invalidPoliciesAreRejected() {
-        #expect(throws: ResilienceConfigurationError.self) { try HedgingPolicy(maxAttempts: 0, delay: .fixed(.zero)).validate() }
+        #expect(throws: ResilienceConfigurationError.self) {
+            try HedgingPolicy(maxAttempts: 0, delay: .fixed(.zero)).validate()
+        }
         #expect(throws: ResilienceConfigurationError.self) {
             try HedgingPolicy(delay: .observed(quantile: 1.5, floor: .zero, fallback: .zero)).validate()
         }

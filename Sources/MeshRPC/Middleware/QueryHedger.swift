@@ -145,7 +145,8 @@ public struct QueryHedger: ClientMiddleware {
             state.withLock { s in
                 let fresh = s.freshBudget
                 s.budgets[peer, default: fresh].recordCall(now: now)
-                return policy.hedgeDelay(observed: s.windows[method] ?? s.freshWindow)
+                guard s.windows[method] != nil else { return policy.hedgeDelay(observed: s.freshWindow) }
+                return policy.hedgeDelay(observing: &s.windows[method]!)  // re-sorted every few samples only
             }
         }
 
