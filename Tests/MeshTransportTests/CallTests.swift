@@ -10,10 +10,7 @@ import Testing
 struct CallTests {
     @Test func typedEchoBothKindsOfHandler() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group)
             let connection = try await client.connection(to: address)
             #expect(connection.peer.name == "server-1")
             let a = try await connection.call(Echo.inline, RawMessage([1, 2, 3]))
@@ -27,10 +24,7 @@ struct CallTests {
 
     @Test func manyConcurrentCallsShareOneConnection() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group)
             let results = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { tasks in
                 for i in 0..<500 {
                     tasks.addTask {
@@ -56,10 +50,7 @@ struct CallTests {
 
     @Test func statusesAndUnknownMethods() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group)
             let c = try await client.connection(to: address)
             let failed = await #expect(throws: RPCError.self) { try await c.call(Echo.fail, RawMessage([])) }
             #expect(failed?.code == .failedPrecondition)
@@ -76,11 +67,8 @@ struct CallTests {
 
     @Test func deadlineIsEnforcedOnBothEnds() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
             let cancelled = Counter()
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(cancelled: cancelled), group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group, router: Echo.router(cancelled: cancelled))
             let c = try await client.connection(to: address)
             let start = ContinuousClock.now
             let e = await #expect(throws: RPCError.self) {
@@ -98,13 +86,10 @@ struct CallTests {
 
     @Test func cancellingTheCallerStopsTheServerHandler() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
             let started = Counter()
             let cancelled = Counter()
-            let server = MeshTransport(identity: cluster.identity("server-1"),
-                                       router: Echo.router(started: started, cancelled: cancelled), group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(
+                group: group, router: Echo.router(started: started, cancelled: cancelled))
             let c = try await client.connection(to: address)
             let task = Task { try await c.call(Echo.slow, Echo.slowRequest(ms: 10_000), options: CallOptions(timeout: nil)) }
             for _ in 0..<200 where started.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
@@ -125,12 +110,8 @@ struct CallTests {
 
     @Test func gracefulShutdownLetsInFlightCallsFinish() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
             let started = Counter()
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(started: started),
-                                       group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group, router: Echo.router(started: started))
             let c = try await client.connection(to: address)
             let inFlight = Task { try await c.call(Echo.slow, Echo.slowRequest(ms: 300)) }
             for _ in 0..<200 where started.count == 0 { try await Task.sleep(for: .milliseconds(5)) }
@@ -149,13 +130,9 @@ struct CallTests {
 struct BodyLimitTests {
     @Test func aRequestOverThePeersLimitFailsLocallyAndTheConnectionSurvives() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
             var small = TransportConfiguration()
             small.maxBodyLength = 64 * 1024
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), configuration: small,
-                                       group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group, serverConfiguration: small)
             let c = try await client.connection(to: address)
             let e = await #expect(throws: RPCError.self) {
                 try await c.call(Echo.inline, RawMessage(Array(repeating: 1, count: 100_000)))
@@ -194,10 +171,7 @@ struct ConnectionReuseTests {
 
     @Test func aDialledPeerMustPresentTheExpectedName() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
-            let a = MeshTransport(identity: cluster.identity("node-a"), router: Echo.router(), group: group, logger: testLogger)
-            let b = MeshTransport(identity: cluster.identity("node-b"), router: ServiceRouter(), group: group, logger: testLogger)
-            let addressA = try await a.listen(on: loopback())
+            let (a, b, addressA) = try await serverAndClient(group: group, serverName: "node-a", clientName: "node-b")
             let e = await #expect(throws: RPCError.self) { try await b.connection(to: addressA, peerName: "node-z") }
             #expect(e?.code == .unauthenticated)
             await a.shutdown()
@@ -207,10 +181,7 @@ struct ConnectionReuseTests {
 
     @Test func aConnectionDialledWithoutANameIsNotHandedToACallerExpectingAnotherPeer() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
-            let a = MeshTransport(identity: cluster.identity("node-a"), router: Echo.router(), group: group, logger: testLogger)
-            let b = MeshTransport(identity: cluster.identity("node-b"), router: ServiceRouter(), group: group, logger: testLogger)
-            let addressA = try await a.listen(on: loopback())
+            let (a, b, addressA) = try await serverAndClient(group: group, serverName: "node-a", clientName: "node-b")
             let anonymous = try await b.connection(to: addressA)
             #expect(anonymous.peer.name == "node-a")
             // node-z is expected at node-a's address: the open connection to node-a is refused, not reused.

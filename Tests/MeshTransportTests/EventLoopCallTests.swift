@@ -12,10 +12,7 @@ import Testing
 struct EventLoopCallTests {
     @Test func callsChainedOnTheEventLoopAllEchoInOrder() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group)
             let c = try await client.connection(to: address)
             // 200 calls, each started from the previous one's completion on the event loop (no task in between).
             let seen = Mutex<[UInt8]>([])
@@ -46,10 +43,7 @@ struct EventLoopCallTests {
 
     @Test func theDeadlineFailsTheFutureWithATypedError() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group)
             let c = try await client.connection(to: address)
             let future = c.makeCall(
                 method: Echo.slow.path, payload: Echo.slowRequest(ms: 5000).bytes,

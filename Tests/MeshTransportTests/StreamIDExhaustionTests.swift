@@ -13,15 +13,9 @@ import Testing
 struct StreamIDExhaustionTests {
     @Test func afterTheLastStreamIDTheConnectionGoesAwayAndNewCallsTakeANewOne() async throws {
         try await withEventLoopGroup { group in
-            let cluster = TestCluster()
-            let server = MeshTransport(
-                identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
             var nearTheEnd = TransportConfiguration()
             nearTheEnd.firstOwnStreamID = UInt32.max - 2
-            let client = MeshTransport(
-                identity: cluster.identity("client-1"), router: ServiceRouter(), configuration: nearTheEnd,
-                group: group, logger: testLogger)
-            let address = try await server.listen(on: loopback())
+            let (server, client, address) = try await serverAndClient(group: group, clientConfiguration: nearTheEnd)
             let first = try await client.connection(to: address)
             // Streams 2³²−3 and 2³²−1 (the last odd id): both are answered.
             #expect(try await first.call(Echo.inline, RawMessage([1])).bytes == [1])

@@ -80,6 +80,26 @@ struct TestCluster {
     }
 }
 
+/// The set-up most transport tests share: a server transport serving `router` and listening on loopback, and a
+/// client transport with no services, both in one test cluster.
+func serverAndClient(
+    group: any EventLoopGroup,
+    router: ServiceRouter = Echo.router(),
+    serverName: String = "server-1",
+    clientName: String = "client-1",
+    serverConfiguration: TransportConfiguration = .init(),
+    clientConfiguration: TransportConfiguration = .init()
+) async throws -> (server: MeshTransport, client: MeshTransport, address: HostPort) {
+    let cluster = TestCluster()
+    let server = MeshTransport(
+        identity: cluster.identity(serverName), router: router, configuration: serverConfiguration, group: group,
+        logger: testLogger)
+    let client = MeshTransport(
+        identity: cluster.identity(clientName), router: ServiceRouter(), configuration: clientConfiguration,
+        group: group, logger: testLogger)
+    return (server, client, try await server.listen(on: loopback()))
+}
+
 /// One event loop group for a test, shut down at the end.
 func withEventLoopGroup<T>(_ body: (MultiThreadedEventLoopGroup) async throws -> T) async throws -> T {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
