@@ -27,7 +27,11 @@ struct FastIDSource: RandomNumberGenerator {
 private enum ThreadCounter {
     static let key: pthread_key_t = {
         var key = pthread_key_t()
+        #if canImport(Darwin)
+        let status = pthread_key_create(&key) { $0.deallocate() }
+        #else
         let status = pthread_key_create(&key) { $0?.deallocate() }
+        #endif
         precondition(status == 0, "pthread_key_create failed (\(status)): no thread-specific storage for trace ids")
         return key
     }()

@@ -5,8 +5,9 @@ import MeshCore
 /// The standard server steps in one middleware: tracing, metrics, logging, deadline, the checks
 /// (authorization, validation), then command idempotency — exactly what `TracingMiddleware`,
 /// `MetricsMiddleware`, `LoggingMiddleware`, `DeadlineMiddleware`, the checks and `IdempotencyMiddleware` do in
-/// that order, with one step instead of several and one pair of clock readings shared by metrics and logging
-/// (what `ServerPipeline.standard` uses). Runs inline too, except commands when idempotency is on.
+/// that order, with one step instead of several and one pair of clock readings shared by metrics, logging and
+/// the deadline checks (what `ServerPipeline.standard` uses). Runs inline too, except commands when idempotency
+/// is on.
 public struct StandardServerMiddleware: InlineServerMiddleware {
     /// Everything behind one reference: copying the step costs one reference count, and the parts are used in place.
     private let core: Core
@@ -87,7 +88,11 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
                 do throws(RPCError) {
                     try admit(call, at: start)
                     let response =
-                        if let idempotency { try idempotency.interceptInline(call, next: next) } else { try next(call) }
+                        if let idempotency, call.kind == .command {
+                            try idempotency.interceptInline(call, next: next)  // refuses: commands take the task path
+                        } else {
+                            try next(call)  // queries pass idempotency untouched, as on the async path
+                        }
                     try finished(call, at: clock.now(), since: start)
                     return response
                 } catch {
