@@ -13,12 +13,19 @@ public struct BreakerPermit: Hashable, Sendable, CustomStringConvertible {
     public let isTrial: Bool
     /// The breaker's generation when the permit was issued; it changes on every state transition.
     public let generation: UInt64
+    /// Where the breaker keeps the call while it is in flight (nil: not known, looked up by `id`).
+    let slot: Int?
 
     public init(id: UInt64, startedAt: MeshInstant, isTrial: Bool, generation: UInt64) {
+        self.init(id: id, startedAt: startedAt, isTrial: isTrial, generation: generation, slot: nil)
+    }
+
+    init(id: UInt64, startedAt: MeshInstant, isTrial: Bool, generation: UInt64, slot: Int?) {
         self.id = id
         self.startedAt = startedAt
         self.isTrial = isTrial
         self.generation = generation
+        self.slot = slot
     }
 
     public var description: String { "permit#\(id)\(isTrial ? " (trial)" : "") gen \(generation) from \(startedAt)" }

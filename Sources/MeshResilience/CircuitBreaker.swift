@@ -46,17 +46,10 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
-    private struct InFlightCall: Sendable {
-        var startedAt: MeshInstant
-        var isTrial: Bool
-        /// Set once the call has been counted as slow while still running.
-        var slowSample: OutcomeWindow.SampleRef?
-    }
-
     public let configuration: Configuration
     public private(set) var state: State = .closed
     private var window: OutcomeWindow
-    private var inFlight: [UInt64: InFlightCall] = [:]
+    private var inFlight = InFlightCalls()
     private var nextPermitID: UInt64 = 1
     private var generation: UInt64 = 0
     private var since: MeshInstant
@@ -116,7 +109,7 @@ public struct CircuitBreaker: Sendable {
     /// Hands a permit back with the call's outcome, and returns the transitions this caused (plus any pending).
     public mutating func record(_ permit: Permit, outcome: Outcome, now: MeshInstant) -> [BreakerTransition] {
         let now = observe(now)
-        guard let call = inFlight.removeValue(forKey: permit.id) else {
+        guard let call = inFlight.remove(permit.id, slot: permit.slot) else {
             stalePermits += 1
             return takeTransitions()
         }
@@ -159,7 +152,7 @@ public struct CircuitBreaker: Sendable {
     /// available to the next caller. A call already counted as slow stays counted.
     public mutating func release(_ permit: Permit, now: MeshInstant) -> [BreakerTransition] {
         _ = observe(now)
-        if inFlight.removeValue(forKey: permit.id) == nil { stalePermits += 1 }
+        if inFlight.remove(permit.id, slot: permit.slot) == nil { stalePermits += 1 }
         return takeTransitions()
     }
 
@@ -171,16 +164,16 @@ public struct CircuitBreaker: Sendable {
         case .open(let openedAt, _):
             if now >= openedAt + openWait { transition(to: .halfOpen, "open wait of \(openWait) elapsed", now) }
         case .closed:
-            for id in inFlight.keys.sorted() {
-                guard let call = inFlight[id], call.slowSample == nil,
-                    now - call.startedAt >= configuration.slowCallDuration
-                else { continue }
-                inFlight[id]?.slowSample = window.record(failed: false, slow: true, now: now)
+            for (_, slot, call) in inFlight.all
+            where call.slowSample == nil && now - call.startedAt >= configuration.slowCallDuration {
+                inFlight.markSlow(slot, window.record(failed: false, slow: true, now: now))
             }
             evaluateWindow(now)
         case .halfOpen:
-            let overdue = inFlight.values.filter { now - $0.startedAt >= configuration.slowCallDuration }
-            if let oldest = overdue.map(\.startedAt).min() {
+            let overdue = inFlight.all.filter {
+                now - $0.call.startedAt >= configuration.slowCallDuration
+            }
+            if let oldest = overdue.map(\.call.startedAt).min() {
                 open("trial call still running after \(now - oldest)", now)
             }
         case .forcedOpen:
@@ -244,10 +237,11 @@ public struct CircuitBreaker: Sendable {
     }
 
     private mutating func issue(_ now: MeshInstant, trial: Bool) -> Permit {
-        let permit = Permit(id: nextPermitID, startedAt: now, isTrial: trial, generation: generation)
+        let id = nextPermitID
         nextPermitID += 1
-        inFlight[permit.id] = InFlightCall(startedAt: now, isTrial: trial, slowSample: nil)
-        return permit
+        let slot = inFlight.insert(
+            id, InFlightCalls.Call(startedAt: now, isTrial: trial, slowSample: nil))
+        return Permit(id: id, startedAt: now, isTrial: trial, generation: generation, slot: slot)
     }
 
     private mutating func reject(

@@ -35,4 +35,23 @@ struct BreakerPermitReturnTests {
         #expect(breaker.record(next, outcome: .success, now: now).last?.to == (ending == .success ? nil : .closed))
         #expect(breaker.state == .closed)
     }
+
+    @Test func aPermitHandedBackTwiceIsStaleEvenAfterItsSlotWasReused() throws {
+        var breaker = try CircuitBreaker(configuration: smallConfiguration(halfOpenPermits: 1))
+        let first = try breaker.permit(at: at(0))
+        _ = breaker.record(first, outcome: .success, now: at(1))
+        let second = try breaker.permit(at: at(2))  // takes the slot `first` freed
+        _ = breaker.record(first, outcome: .failure(.serverError), now: at(3))
+        _ = breaker.release(first, now: at(3))
+        #expect(breaker.snapshot.stalePermits == 2)
+        #expect(breaker.snapshot.inFlight == 1)
+        #expect(breaker.snapshot.window.calls == 1 && breaker.snapshot.window.failures == 0)
+        // A permit made outside the breaker (no slot) is found by its id.
+        let copy = BreakerPermit(
+            id: second.id, startedAt: second.startedAt, isTrial: second.isTrial,
+            generation: second.generation)
+        _ = breaker.record(copy, outcome: .success, now: at(4))
+        #expect(breaker.snapshot.inFlight == 0)
+        #expect(breaker.snapshot.window.calls == 2)
+    }
 }
