@@ -92,9 +92,12 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
 
         let side: String
         let factory: any MetricsFactory
-        /// A node calls (and serves) a few methods over and over: the table compares the method name with the
-        /// last one before hashing it.
-        let methods = Mutex(RecentKeyTable<String, Method>())
+        /// The methods seen so far, read without a lock or a reference count (with callers on several cores, each
+        /// write of a shared lock word or count moves a cache line between them). Replaced, never changed, when a
+        /// method is first seen; every table ever published stays alive in `tables`, so a reader holding an older
+        /// one (unretained) is safe.
+        private let current = Atomic<Unmanaged<MethodTable>?>(nil)
+        private let tables = Mutex<[MethodTable]>([])
 
         init(side: String, factory: any MetricsFactory) {
             self.side = side
@@ -102,22 +105,25 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         }
 
         func record(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
-            // The common case is counted under the lock through borrowed references: no reference count of a
-            // shared object is written per call (with callers on several cores, each such write moves a cache line).
-            let counted =
-                outcome == .ok
-                && methods.withLock { methods in
-                    methods.modify(method) { $0.recordOK(elapsed) } != nil
-                }
-            if !counted { recordFirstOrFailed(method, outcome, elapsed) }
+            // The common case: an `ok` call to a method seen before, counted through borrowed references.
+            if outcome == .ok, let table = current.load(ordering: .acquiring),
+                table._withUnsafeGuaranteedRef({ $0.recordOK(method, elapsed) })
+            {
+                return
+            }
+            recordFirstOrFailed(method, outcome, elapsed)
         }
 
         /// A method's first call, or a call that did not end `ok`: finds or makes its metric objects.
-        private func recordFirstOrFailed(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
-            let entry = methods.withLock { methods in
-                if let found = methods.modify(method, { $0 }) { return found }
+        private func recordFirstOrFailed(
+            _ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration
+        ) {
+            let entry = tables.withLock { tables in
+                if let found = tables.last?.method(method) { return found }
                 let made = Method(ok: pair(method, .ok))
-                methods.insert(method, made)
+                let table = MethodTable(adding: (method, made), to: tables.last)
+                tables.append(table)
+                current.store(Unmanaged.passUnretained(table), ordering: .releasing)
                 return made
             }
             let metrics =
@@ -130,6 +136,34 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
                     return made
                 }
             metrics.record(elapsed)
+        }
+
+        /// An immutable table of methods: a few are compared one by one (no hashing), many are looked up by hash.
+        final class MethodTable: Sendable {
+            let names: [String]
+            let methods: [Method]
+            let index: [String: Int]
+
+            init(adding entry: (String, Method), to previous: MethodTable?) {
+                names = (previous?.names ?? []) + [entry.0]
+                methods = (previous?.methods ?? []) + [entry.1]
+                index = names.count > 8 ? Dictionary(uniqueKeysWithValues: zip(names, names.indices)) : [:]
+            }
+
+            func method(_ name: String) -> Method? { position(name).map { methods[$0] } }
+
+            /// Counts an `ok` call of `name` if the table has it; false if not.
+            func recordOK(_ name: String, _ elapsed: MeshDuration) -> Bool {
+                guard let i = position(name) else { return false }
+                methods[i].recordOK(elapsed)
+                return true
+            }
+
+            private func position(_ name: String) -> Int? {
+                if names.count > 8 { return index[name] }
+                for i in names.indices where names[i] == name { return i }
+                return nil
+            }
         }
 
         private func pair(_ method: String, _ outcome: RPCStatus.Code) -> Pair {
