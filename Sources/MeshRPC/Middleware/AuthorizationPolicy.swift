@@ -26,8 +26,18 @@ public struct AuthorizationPolicy: Sendable, Hashable {
     /// The roles that admit a call to `method`; nil if no rule matches.
     public func requiredRoles(for method: String) -> Set<String>? {
         if !exact.isEmpty, let r = exact[method] { return r }
-        if !services.isEmpty, let r = services[String(MethodPath.service(of: method))] { return r }
+        if !services.isEmpty, let r = serviceRoles(of: method) { return r }
         return anyMethod
+    }
+
+    /// The roles of the `service/*` rule for `method`'s service, if any. A node has few such rules: they are compared
+    /// with the path's start (no string is made or hashed per call); many are looked up by hash.
+    private func serviceRoles(of method: String) -> Set<String>? {
+        guard services.count <= 8 else { return services[String(MethodPath.service(of: method))] }
+        for (service, roles) in services where MethodPath.isService(service, of: method) {
+            return roles
+        }
+        return nil
     }
 
     /// nil if a caller holding `roles` may call `method`, else the `permissionDenied` error to return.
