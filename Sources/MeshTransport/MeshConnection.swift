@@ -91,12 +91,24 @@ public final class MeshConnection: Sendable {
         options: CallOptions = .default,
         oneWay: Bool = false
     ) async throws(RPCError) -> ResponseHead {
+        try await start(
+            method: method, payload: payload, metadata: options.metadata, trace: options.trace,
+            timeout: options.timeout, oneWay: oneWay
+        ).get()
+    }
+
+    /// Sends one request and waits for its response (`rawCall` with the options' fields apart).
+    nonisolated(nonsending) private func start(
+        method: String, payload: [UInt8], metadata: [String: String], trace: TraceContext?,
+        timeout: MeshDuration?,
+        oneWay: Bool
+    ) async -> Result<ResponseHead, RPCError> {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
-        let head = RequestHead(method: method, metadata: options.metadata, trace: options.trace, payload: payload)
-        let deadline = options.timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
+        let head = RequestHead(method: method, metadata: metadata, trace: trace, payload: payload)
+        let deadline = timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
         let loop = channel.eventLoop
         let handler = self.handler
-        let result: Result<ResponseHead, RPCError> = await withTaskCancellationHandler {
+        return await withTaskCancellationHandler {
             // Unsafe (unchecked) continuation: `PendingCall.complete` resumes it exactly once.
             await withUnsafeContinuation { (continuation: PendingCall.Continuation) in
                 let waiter = PendingCall.Waiter.continuation(continuation)
@@ -113,7 +125,19 @@ public final class MeshConnection: Sendable {
         } onCancel: {
             loop.execute { handler.value.cancelCall(callID) }
         }
-        return try result.get()
+    }
+
+    /// One attempt of a call that passed client middleware: a non-ok status from the peer becomes a failure.
+    nonisolated(nonsending) private func attempt(_ call: ClientCall) async -> Result<
+        ResponseHead, RPCError
+    > {
+        let result = await start(
+            method: call.method, payload: call.payload, metadata: call.metadata, trace: call.trace,
+            timeout: call.timeout, oneWay: false)
+        if case .success(let response) = result, response.status.code != .ok {
+            return .failure(RPCError(status: response.status))
+        }
+        return result
     }
 
     /// The event loop this connection's I/O, and `makeCall`'s futures, run on.
@@ -156,20 +180,32 @@ public final class MeshConnection: Sendable {
     ) async throws(RPCError) -> Resp {
         let response: ResponseHead
         if pipeline.isEmpty {
-            response = try await rawCall(method: descriptor.path, payload: request.encoded(), options: options)
+            response = try await start(
+                method: descriptor.path, payload: request.encoded(), metadata: options.metadata,
+                trace: options.trace,
+                timeout: options.timeout, oneWay: false
+            ).get()
             guard response.status.code == .ok else { throw RPCError(status: response.status) }
         } else {
             let call = ClientCall(
-                method: descriptor.path, kind: descriptor.kind, peer: peer.name,
-                metadata: options.metadata, trace: options.trace, payload: request.encoded(), timeout: options.timeout
-            )
-            response = try await pipeline.send(call) { [self] call async throws(RPCError) -> ResponseHead in
-                let r = try await rawCall(
-                    method: call.method, payload: call.payload,
-                    options: CallOptions(timeout: call.timeout, metadata: call.metadata, trace: call.trace)
-                )
-                guard r.status.code == .ok else { throw RPCError(status: r.status) }
-                return r
+                descriptor, peer: peer.name, metadata: options.metadata, trace: options.trace,
+                payload: request.encoded(), timeout: options.timeout)
+            if let step = pipeline.soleStandardStep {
+                // The standard step run here around each attempt: what `pipeline.send` does, minus its async layers.
+                var attempts = try step.begin(call)
+                while true {
+                    let result = await attempt(attempts.call)
+                    guard let delay = step.finish(&attempts, result) else {
+                        response = try result.get()
+                        break
+                    }
+                    try await step.retry(&attempts, after: delay)
+                }
+            } else {
+                response = try await pipeline.send(call) {
+                    [self] call async throws(RPCError) -> ResponseHead in
+                    try await attempt(call).get()
+                }
             }
         }
         do {

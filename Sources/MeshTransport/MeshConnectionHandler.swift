@@ -515,19 +515,53 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             }
             let method = head.method
             let pipeline = router.pipeline
-            inboundCalls[stream]!.task = Task(executorPreference: executor) {
-                let result: Result<ServerResponse, RPCError>
-                do throws(RPCError) {
-                    result = .success(try await pipeline.handle(serverCall, handler: handler))
-                } catch {
-                    result = .failure(error)
-                }
+            let executor = self.executor
+            @Sendable func finish(_ result: Result<ServerResponse, RPCError>) {
                 if loop.inEventLoop {
                     bound.value.finishInbound(stream, result, oneWay: oneWay, method: method)
                 } else {
                     loop.execute { bound.value.finishInbound(stream, result, oneWay: oneWay, method: method) }
                 }
             }
+            guard let step = pipeline.soleStandardStep, step.runsAround(serverCall) else {
+                inboundCalls[stream]!.task = Task(executorPreference: executor) {
+                    let result: Result<ServerResponse, RPCError>
+                    do throws(RPCError) {
+                        result = .success(try await pipeline.handle(serverCall, handler: handler))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    finish(result)
+                }
+                return
+            }
+            // The standard step, run here around the handler's task: it admits the call on the event loop and binds
+            // the call's scope while the task is created (the task inherits it), so the task only runs the handler.
+            do throws(RPCError) {
+                inboundCalls[stream]!.task = try step.begin(serverCall) { admitted in
+                    Task(executorPreference: executor) {
+                        let result: Result<ServerResponse, RPCError>
+                        do throws(RPCError) {
+                            result = .success(try await Self.run(handler, serverCall))
+                        } catch {
+                            result = .failure(error)
+                        }
+                        finish(step.finish(serverCall, admitted, result))
+                    }
+                }
+            } catch {
+                finishInbound(stream, .failure(error), oneWay: oneWay, method: method)
+            }
+        }
+    }
+
+    /// Runs a handler with no middleware around it.
+    private static func run(_ handler: ErasedHandler, _ call: ServerCall) async throws(RPCError)
+        -> ServerResponse
+    {
+        switch handler {
+        case .inline(let run): ServerResponse(payload: try run(call.payload, call.context))
+        case .async(let run): ServerResponse(payload: try await run(call.payload, call.context))
         }
     }
 
@@ -801,9 +835,11 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     private func expireCall(_ callID: UInt64) {
         guard let call = calls.removeValue(forKey: callID) else { return }
         abandon(call, reason: "deadline exceeded")
-        call.complete(
-            .failure(RPCError(.deadlineExceeded, "no response from \(peer?.name ?? remoteAddress) before the deadline"))
-        )
+        call.complete(.failure(Self.deadlineExceeded(from: peer?.name ?? remoteAddress)))
+    }
+
+    private static func deadlineExceeded(from peer: String) -> RPCError {
+        RPCError(.deadlineExceeded, "no response from \(peer) before the deadline")
     }
 
     private func abandon(_ call: PendingCall, reason: String) {
@@ -830,11 +866,20 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
         calls[call.callID] = nil
         do throws(WireError) {
-            call.complete(.success(try ResponseHead(decoding: body)))
+            let response = try ResponseHead(decoding: body)
+            if response.status.code == .deadlineExceeded, let deadline = call.deadline, NIODeadline.now() >= deadline {
+                // The peer stopped at the deadline we sent it, and ours has passed too: the caller sees what our own
+                // timer reports, whichever of the two fired first.
+                call.complete(.failure(Self.deadlineExceeded(from: peer?.name ?? remoteAddress)))
+            } else {
+                call.complete(.success(response))
+            }
         } catch {
             logger.warning(
                 "call failed: its response body does not decode",
-                metadata: ["mesh.stream": "\(stream)", "mesh.method": "\(call.head.method)", "error": "\(error)"])
+                metadata: [
+                    "mesh.stream": "\(stream)", "mesh.method": "\(call.head.method)", "error": "\(error)",
+                ])
             call.complete(
                 .failure(RPCError(.internal, "response on stream \(stream) does not decode: \(error)", cause: error)))
         }

@@ -41,6 +41,25 @@ struct EventLoopCallTests {
         }
     }
 
+    @Test func aPeersOwnDeadlineStatusBeforeOursComesBackInTheHead() async throws {
+        // A handler may answer deadlineExceeded for reasons of its own (its nested call ran out): while the caller's
+        // deadline has not passed, that is the peer's status, returned like any other. (After it has passed, the
+        // call fails as our own timer reports it, whichever fired first: see the test below.)
+        let nested = MethodDescriptor<RawMessage, RawMessage>(service: "echo", method: "Nested")
+        var router = Echo.router()
+        router.register(nested) { _, _ in throw RPCError(.deadlineExceeded, "the nested call ran out") }
+        try await withEventLoopGroup { group in
+            let (server, client, address) = try await serverAndClient(group: group, router: router)
+            let c = try await client.connection(to: address)
+            let head = try await c.makeCall(
+                method: nested.path, payload: [], options: CallOptions(timeout: .seconds(10))
+            ).get()
+            #expect(head.status == RPCStatus(code: .deadlineExceeded, message: "the nested call ran out"))
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
     @Test func theDeadlineFailsTheFutureWithATypedError() async throws {
         try await withEventLoopGroup { group in
             let (server, client, address) = try await serverAndClient(group: group)

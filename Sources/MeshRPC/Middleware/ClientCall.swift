@@ -4,7 +4,11 @@ import MeshWire
 /// One outgoing call as client middleware sees it. Middleware may change anything before passing it on.
 public struct ClientCall: Sendable {
     /// `service/method`.
-    public var method: String
+    public var method: String {
+        didSet { service = String(MethodPath.service(of: method)) }
+    }
+    /// `service` of `service/method` (kept with `method`, so breakers and metrics do not split the path per call).
+    public private(set) var service: String
     public var kind: MethodKind
     /// The peer the call goes to (its certificate name), for breaker keys, metrics and logs.
     public var peer: String
@@ -25,6 +29,7 @@ public struct ClientCall: Sendable {
         timeout: MeshDuration?
     ) {
         self.method = method
+        self.service = String(MethodPath.service(of: method))
         self.kind = kind
         self.peer = peer
         self.metadata = metadata
@@ -33,6 +38,22 @@ public struct ClientCall: Sendable {
         self.timeout = timeout
     }
 
-    /// `service` of `service/method`.
-    public var service: Substring { MethodPath.service(of: method) }
+    /// A call to `descriptor` (its path and service as the descriptor stores them: nothing is parsed).
+    public init<Request, Response>(
+        _ descriptor: MethodDescriptor<Request, Response>,
+        peer: String,
+        metadata: [String: String],
+        trace: TraceContext? = nil,
+        payload: [UInt8],
+        timeout: MeshDuration?
+    ) {
+        self.method = descriptor.path
+        self.service = descriptor.service
+        self.kind = descriptor.kind
+        self.peer = peer
+        self.metadata = metadata
+        self.trace = trace
+        self.payload = payload
+        self.timeout = timeout
+    }
 }

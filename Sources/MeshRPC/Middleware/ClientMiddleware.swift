@@ -36,13 +36,28 @@ public struct ClientNext: Sendable {
 
 /// The ordered client middleware of a node. The first element sees a call first and its result last.
 public struct ClientPipeline: Sendable {
-    public private(set) var middleware: [any ClientMiddleware]
+    public private(set) var middleware: [any ClientMiddleware] {
+        didSet { soleStandardStep = Self.soleStandardStep(of: middleware) }
+    }
+    /// The only step, when the pipeline is one `StandardClientMiddleware` (as `standard` makes it without hedging).
+    /// A transport may then run it around its own sends (`StandardClientMiddleware.begin`, `finish`, `retry`)
+    /// instead of calling `send`: the same behaviour, without an async layer or a closure per call.
+    public private(set) var soleStandardStep: StandardClientMiddleware?
 
-    public init(_ middleware: [any ClientMiddleware] = []) { self.middleware = middleware }
+    public init(_ middleware: [any ClientMiddleware] = []) {
+        self.middleware = middleware
+        self.soleStandardStep = Self.soleStandardStep(of: middleware)
+    }
 
     public var isEmpty: Bool { middleware.isEmpty }
 
     public mutating func append(_ m: any ClientMiddleware) { middleware.append(m) }
+
+    private static func soleStandardStep(of middleware: [any ClientMiddleware])
+        -> StandardClientMiddleware?
+    {
+        middleware.count == 1 ? middleware[0] as? StandardClientMiddleware : nil
+    }
 
     /// Runs `call` through every middleware, then `terminal`; a non-ok status from `terminal` is thrown.
     nonisolated(nonsending) public func send(_ call: ClientCall, terminal: @escaping ClientTerminal)

@@ -45,37 +45,85 @@ public struct ResilienceMiddleware: ClientMiddleware {
     nonisolated(nonsending) func send(
         _ call: ClientCall, startedAt start: MeshInstant, clock: any MeshClock, next: ClientNext
     ) async throws(RPCError) -> (response: ResponseHead, finishedAt: MeshInstant) {
-        let key = BreakerKey(peer: call.peer, service: String(call.service))
-        let deadline = call.timeout.map { start + $0 }
-        var attempt = 1
-        var rng = SystemRandomNumberGenerator()
+        var attempts = try begin(call, at: start)
+        var retry: ClientCall?  // nil: the first attempt, which has the whole timeout and goes as it is, without a copy
         while true {
-            let now = attempt == 1 ? start : clock.now()
-            let permit = try shared.acquire(key, now: now, isRetry: attempt > 1)
+            let failure: RPCError
             do {
-                // The first attempt has the whole timeout (deadline - start): it goes as it is, without a copy.
-                let response = try await attempt == 1 ? next(call) : next(Self.call(call, until: deadline, now: now))
+                let response = try await retry == nil ? next(call) : next(retry!)
                 let finishedAt = clock.now()
-                shared.record(key, permit, .success, now: finishedAt)
+                _ = settle(&attempts, nil, at: finishedAt)
                 return (response, finishedAt)
             } catch {
-                let outcome = error.code.callOutcome
-                let failedAt = clock.now()
-                shared.record(key, permit, outcome, now: failedAt)
-                guard case .failure(let kind) = outcome else { throw error }
-                let decision = shared.decide(
-                    policy, attempt: attempt, call: call, failure: kind, now: failedAt,
-                    deadline: deadline ?? failedAt + .seconds(3600), using: &rng)
-                guard case .retry(let delay) = decision else { throw error }
-                if delay > .zero {
-                    do {
-                        try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
-                    } catch {
-                        throw RPCError(.cancelled, "\(call.method): cancelled while waiting to retry")
-                    }
-                }
-                attempt += 1
+                failure = error
             }
+            guard let delay = settle(&attempts, failure, at: clock.now()) else { throw failure }
+            try await Self.wait(delay, before: call)
+            retry = try self.retry(&attempts, call, at: clock.now())
+        }
+    }
+
+    /// One call's attempts: the breaker it goes through, its deadline, and the permit of the attempt in progress.
+    /// `begin`, `settle` and `retry` drive it; they never read a clock or wait (the caller does both).
+    struct Attempts: Sendable {
+        let key: BreakerKey
+        let deadline: MeshInstant?
+        /// What the retry policy asks of the call (its kind and metadata do not change between attempts).
+        let isIdempotent: Bool
+        let hasIdempotencyKey: Bool
+        var number = 1
+        var permit: BreakerPermit
+    }
+
+    /// Admits the first attempt of `call` at `start`; throws `unavailable` if its breaker refuses.
+    func begin(_ call: ClientCall, at start: MeshInstant) throws(RPCError) -> Attempts {
+        let key = BreakerKey(peer: call.peer, service: call.service)
+        let permit = try shared.acquire(key, now: start, isRetry: false)
+        return Attempts(
+            key: key, deadline: call.timeout.map { start + $0 }, isIdempotent: call.kind.isIdempotent,
+            hasIdempotencyKey: !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
+            permit: permit)
+    }
+
+    /// Hands the attempt's permit back with its outcome (`failure` nil = it succeeded), at `now`. Returns nil when
+    /// the call is over (it succeeded, or `failure` is not retried), else how long to wait before `retry`.
+    func settle(_ attempts: inout Attempts, _ failure: RPCError?, at now: MeshInstant)
+        -> MeshDuration?
+    {
+        guard let failure else {
+            shared.record(attempts.key, attempts.permit, .success, now: now)
+            return nil
+        }
+        let outcome = failure.code.callOutcome
+        shared.record(attempts.key, attempts.permit, outcome, now: now)
+        guard case .failure(let kind) = outcome else { return nil }
+        var rng = SystemRandomNumberGenerator()
+        let decision = shared.decide(
+            policy, attempts, failure: kind, now: now,
+            deadline: attempts.deadline ?? now + .seconds(3600), using: &rng)
+        guard case .retry(let delay) = decision else { return nil }
+        return delay
+    }
+
+    /// Admits the next attempt at `now` (throws `unavailable` if the breaker refuses it): `call` with what is left
+    /// of its deadline.
+    func retry(_ attempts: inout Attempts, _ call: ClientCall, at now: MeshInstant) throws(RPCError)
+        -> ClientCall
+    {
+        attempts.permit = try shared.acquire(attempts.key, now: now, isRetry: true)
+        attempts.number += 1
+        return Self.call(call, until: attempts.deadline, now: now)
+    }
+
+    /// Waits `delay` before the next attempt of `call`; throws `cancelled` if the task is cancelled meanwhile.
+    nonisolated(nonsending) static func wait(_ delay: MeshDuration, before call: ClientCall)
+        async throws(RPCError)
+    {
+        guard delay > .zero else { return }
+        do {
+            try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
+        } catch {
+            throw RPCError(.cancelled, "\(call.method): cancelled while waiting to retry")
         }
     }
 
@@ -135,15 +183,15 @@ public struct ResilienceMiddleware: ClientMiddleware {
         }
 
         func decide(
-            _ policy: RetryPolicy, attempt: Int, call: ClientCall, failure: FailureKind, now: MeshInstant,
+            _ policy: RetryPolicy, _ attempts: Attempts, failure: FailureKind, now: MeshInstant,
             deadline: MeshInstant, using rng: inout SystemRandomNumberGenerator
         ) -> RetryDecision {
             state.withLock { state in
-                state.withBudget(call.peer, fresh: freshBudget) { budget in
+                state.withBudget(attempts.key.peer, fresh: freshBudget) { budget in
                     policy.decide(
-                        attempt: attempt,
-                        isIdempotent: call.kind.isIdempotent,
-                        hasIdempotencyKey: !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
+                        attempt: attempts.number,
+                        isIdempotent: attempts.isIdempotent,
+                        hasIdempotencyKey: attempts.hasIdempotencyKey,
                         failure: failure, now: now, deadline: deadline,
                         budget: &budget, using: &rng)
                 }

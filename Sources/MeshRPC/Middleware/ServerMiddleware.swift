@@ -44,9 +44,15 @@ public struct ServerPipeline: Sendable {
     /// `middleware` again when every one of them can run inline; nil otherwise.
     private var inlineSteps: [any InlineServerMiddleware]?
 
+    /// The only step, when the pipeline is one `StandardServerMiddleware` (as `standard` makes it). A transport may
+    /// then run it around a handler's task itself (`StandardServerMiddleware.begin`, `finish`) instead of calling
+    /// `handle`: the same behaviour, without an async layer per call.
+    public private(set) var soleStandardStep: StandardServerMiddleware?
+
     public init(_ middleware: [any ServerMiddleware] = []) {
         self.middleware = middleware
         self.inlineSteps = Self.inlineForms(of: middleware)
+        self.soleStandardStep = middleware.count == 1 ? middleware[0] as? StandardServerMiddleware : nil
     }
 
     public var isEmpty: Bool { middleware.isEmpty }
@@ -58,6 +64,7 @@ public struct ServerPipeline: Sendable {
     public mutating func append(_ m: any ServerMiddleware) {
         middleware.append(m)
         inlineSteps = Self.inlineForms(of: middleware)
+        soleStandardStep = nil
     }
 
     /// Runs `call` through every middleware's async form and then `handler` (the path for calls that

@@ -28,7 +28,87 @@ public struct StandardClientMiddleware: ClientMiddleware {
     nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
         -> ResponseHead
     {
-        try await core.intercept(call, next: next)
+        var attempts = try begin(call)
+        while true {
+            let result: Result<ResponseHead, RPCError>
+            do { result = .success(try await next(attempts.call)) } catch { result = .failure(error) }
+            guard let delay = finish(&attempts, result) else { return try result.get() }
+            try await retry(&attempts, after: delay)
+        }
+    }
+
+    /// One call through this step, for a transport that runs the step itself around its own sends instead of
+    /// through `intercept` (`ClientPipeline.soleStandardStep`): no async layer, closure or copy of the call is then
+    /// added per call. `begin` stamps the call and admits its first attempt; send `call`; `finish` reports the
+    /// result and returns nil when that result is the call's, else a delay to `retry` after, then send again:
+    ///
+    ///     var attempts = try step.begin(call)
+    ///     while true {
+    ///         let result = await send(attempts.call)
+    ///         guard let delay = step.finish(&attempts, result) else { return try result.get() }
+    ///         try await step.retry(&attempts, after: delay)
+    ///     }
+    public struct Attempts: Sendable {
+        /// The attempt to send now: the stamped call, with what is left of its deadline.
+        public fileprivate(set) var call: ClientCall
+        fileprivate let start: MeshInstant
+        fileprivate var resilience: ResilienceMiddleware.Attempts?
+    }
+
+    /// Inherits the deadline, stamps the trace and command key, and admits the first attempt. Throws when no time
+    /// is left of the inherited deadline, or when the breaker refuses (counted and logged as the call's outcome).
+    public func begin(_ call: consuming ClientCall) throws(RPCError) -> Attempts {
+        var call = call
+        let scope = CallScope.bound  // one task-local read for both
+        try core.deadline.limit(&call, inherited: scope.deadline)
+        TracingMiddleware.stamp(&call, scoped: scope.trace)
+        CommandKeyMiddleware.stamp(&call)
+        let start = core.clock.now()
+        guard let resilience = core.resilience else { return Attempts(call: call, start: start) }
+        do throws(RPCError) {
+            return Attempts(call: call, start: start, resilience: try resilience.begin(call, at: start))
+        } catch {
+            core.finished(call, error, elapsed: core.clock.now() - start)
+            throw error
+        }
+    }
+
+    /// Reports the result of the attempt just sent. Returns nil when it is the call's result (counted and logged),
+    /// else how long to wait before `retry`.
+    public func finish(_ attempts: inout Attempts, _ result: Result<ResponseHead, RPCError>)
+        -> MeshDuration?
+    {
+        let now = core.clock.now()
+        let failure: RPCError?
+        switch result {
+        case .success: failure = nil
+        case .failure(let error): failure = error
+        }
+        if let resilience = core.resilience, attempts.resilience != nil,
+            let delay = resilience.settle(&attempts.resilience!, failure, at: now)
+        {
+            return delay
+        }
+        core.finished(attempts.call, failure, elapsed: now - attempts.start)
+        return nil
+    }
+
+    /// Waits `delay`, then admits the next attempt with what is left of the deadline. Throws (counted and logged as
+    /// the call's outcome) when cancelled while waiting or when the breaker refuses.
+    nonisolated(nonsending) public func retry(_ attempts: inout Attempts, after delay: MeshDuration)
+        async throws(RPCError)
+    {
+        do throws(RPCError) {
+            try await ResilienceMiddleware.wait(delay, before: attempts.call)
+            guard let resilience = core.resilience, attempts.resilience != nil else {
+                throw RPCError(.internal, "\(attempts.call.method): retry without a retry policy")
+            }
+            attempts.call = try resilience.retry(
+                &attempts.resilience!, attempts.call, at: core.clock.now())
+        } catch {
+            core.finished(attempts.call, error, elapsed: core.clock.now() - attempts.start)
+            throw error
+        }
     }
 
     /// Sendable: immutable, and every part is Sendable.
@@ -50,33 +130,10 @@ public struct StandardClientMiddleware: ClientMiddleware {
             self.clock = clock
         }
 
-        nonisolated(nonsending) func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
-            -> ResponseHead
-        {
-            var call = call
-            let scope = CallScope.bound  // one task-local read for both
-            try deadline.limit(&call, inherited: scope.deadline)
-            TracingMiddleware.stamp(&call, scoped: scope.trace)
-            CommandKeyMiddleware.stamp(&call)
-            let start = clock.now()
-            do {
-                let response: ResponseHead
-                let elapsed: MeshDuration
-                if let sent = try await resilience?.send(call, startedAt: start, clock: clock, next: next) {
-                    (response, elapsed) = (sent.response, sent.finishedAt - start)
-                } else {
-                    response = try await next(call)
-                    elapsed = clock.now() - start
-                }
-                metrics.recordClient(call.method, .ok, elapsed)
-                logging.clientFinished(call, nil, elapsed: elapsed)
-                return response
-            } catch {
-                let elapsed = clock.now() - start
-                metrics.recordClient(call.method, error.code, elapsed)
-                logging.clientFinished(call, error, elapsed: elapsed)
-                throw error
-            }
+        /// The call's outcome, counted and logged.
+        func finished(_ call: ClientCall, _ error: RPCError?, elapsed: MeshDuration) {
+            metrics.recordClient(call.method, error?.code ?? .ok, elapsed)
+            logging.clientFinished(call, error, elapsed: elapsed)
         }
     }
 }

@@ -37,6 +37,52 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         try core.interceptInline(call, next: next)
     }
 
+    /// Whether `begin` and `finish` can serve `call` around its handler: every call but a command when idempotency
+    /// is on (its store is async; such a command goes through `intercept`).
+    public func runsAround(_ call: ServerCall) -> Bool {
+        core.idempotency == nil || call.kind != .command
+    }
+
+    /// A call this step admitted (`begin`), to `finish` once its handler has run.
+    public struct Admitted: Sendable {
+        fileprivate let start: MeshInstant
+    }
+
+    /// For a transport that runs this step around a handler itself instead of through `intercept`
+    /// (`ServerPipeline.soleStandardStep`, for calls `runsAround` accepts): no async layer is then added per call.
+    /// Checks the deadline and the checks as `intercept` does before `next` (a refusal is thrown, already counted
+    /// and logged), then runs `start` with the call's deadline and this node's span in scope (`CallScope`),
+    /// synchronously. A task `start` creates inherits them: start the handler's task there, then `finish` in it.
+    public func begin<R>(_ call: ServerCall, _ start: (Admitted) -> R) throws(RPCError) -> R {
+        let admitted = Admitted(start: core.clock.now())
+        return try CallScope.withInline(core.scope(of: call)) { () throws(RPCError) -> R in
+            do throws(RPCError) {
+                try core.admit(call, at: admitted.start)
+            } catch {
+                core.finished(call, error, since: admitted.start)
+                throw error
+            }
+            return start(admitted)
+        }
+    }
+
+    /// The handler's `result` for a call `begin` admitted, as `intercept` returns it: refused if it came past the
+    /// deadline; counted and logged. Call it in the task `begin` started (log lines carry the span in scope).
+    public func finish(
+        _ call: ServerCall, _ admitted: Admitted, _ result: Result<ServerResponse, RPCError>
+    )
+        -> Result<ServerResponse, RPCError>
+    {
+        do throws(RPCError) {
+            let response = try result.get()
+            try core.finished(call, at: core.clock.now(), since: admitted.start)
+            return .success(response)
+        } catch {
+            core.finished(call, error, since: admitted.start)
+            return .failure(error)
+        }
+    }
+
     /// Sendable: immutable, and every part is Sendable.
     private final class Core: Sendable {
         let metrics: MetricsMiddleware
@@ -103,18 +149,20 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         }
 
         /// This node's span and the caller's deadline (nil binds "no deadline": none is inherited), bound at once.
-        private func scope(of call: ServerCall) -> CallScope.Values {
+        func scope(of call: ServerCall) -> CallScope.Values {
             CallScope.Values(deadline: call.context.deadline, trace: TracingMiddleware.span(for: call))
         }
 
         /// The deadline's start check (with the reading metrics also use), then the checks.
-        private func admit(_ call: ServerCall, at start: MeshInstant) throws(RPCError) {
+        func admit(_ call: ServerCall, at start: MeshInstant) throws(RPCError) {
             if let d = call.context.deadline { try deadline.checkStart(call, d, now: start) }
             try check(call)
         }
 
         /// A result at `end`: refused if past the deadline, else counted and logged as a success.
-        private func finished(_ call: ServerCall, at end: MeshInstant, since start: MeshInstant) throws(RPCError) {
+        func finished(_ call: ServerCall, at end: MeshInstant, since start: MeshInstant)
+            throws(RPCError)
+        {
             if let d = call.context.deadline { try deadline.checkFinish(call, d, now: end) }
             metrics.recordServer(call.context.method, .ok, end - start)
             logging.serverFinished(call, nil, elapsed: end - start)
@@ -124,7 +172,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
             for i in checks.indices { try checks[i].check(call) }  // by index: no copy of each check per call
         }
 
-        private func finished(_ call: ServerCall, _ error: RPCError, since start: MeshInstant) {
+        func finished(_ call: ServerCall, _ error: RPCError, since start: MeshInstant) {
             let elapsed = clock.now() - start
             metrics.recordServer(call.context.method, error.code, elapsed)
             logging.serverFinished(call, error, elapsed: elapsed)
