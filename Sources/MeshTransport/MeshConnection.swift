@@ -92,19 +92,16 @@ public final class MeshConnection: Sendable {
         oneWay: Bool = false
     ) async throws(RPCError) -> ResponseHead {
         try await start(
-            method: method, payload: payload, metadata: options.metadata, trace: options.trace,
+            RequestHead(method: method, metadata: options.metadata, trace: options.trace, payload: payload),
             timeout: options.timeout, oneWay: oneWay
         ).get()
     }
 
-    /// Sends one request and waits for its response (`rawCall` with the options' fields apart).
-    nonisolated(nonsending) private func start(
-        method: String, payload: [UInt8], metadata: [String: String], trace: TraceContext?,
-        timeout: MeshDuration?,
-        oneWay: Bool
-    ) async -> Result<ResponseHead, RPCError> {
+    /// Sends one request and waits for its response.
+    nonisolated(nonsending) private func start(_ head: RequestHead, timeout: MeshDuration?, oneWay: Bool)
+        async -> Result<ResponseHead, RPCError>
+    {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
-        let head = RequestHead(method: method, metadata: metadata, trace: trace, payload: payload)
         let deadline = timeout.map { NIODeadline.now() + .nanoseconds($0.nanoseconds) }
         let loop = channel.eventLoop
         let handler = self.handler
@@ -127,13 +124,11 @@ public final class MeshConnection: Sendable {
         }
     }
 
-    /// One attempt of a call that passed client middleware: a non-ok status from the peer becomes a failure.
-    nonisolated(nonsending) private func attempt(_ call: ClientCall) async -> Result<
-        ResponseHead, RPCError
-    > {
-        let result = await start(
-            method: call.method, payload: call.payload, metadata: call.metadata, trace: call.trace,
-            timeout: call.timeout, oneWay: false)
+    /// One attempt of a call that passed client middleware: a non-ok status from the peer becomes a failure. The
+    /// request is made from the borrowed call before anything is awaited, so the call itself is not copied.
+    nonisolated(nonsending) private func attempt(_ call: borrowing ClientCall) async -> Result<ResponseHead, RPCError> {
+        let head = RequestHead(method: call.method, metadata: call.metadata, trace: call.trace, payload: call.payload)
+        let result = await start(head, timeout: call.timeout, oneWay: false)
         if case .success(let response) = result, response.status.code != .ok {
             return .failure(RPCError(status: response.status))
         }
@@ -181,31 +176,33 @@ public final class MeshConnection: Sendable {
         let response: ResponseHead
         if pipeline.isEmpty {
             response = try await start(
-                method: descriptor.path, payload: request.encoded(), metadata: options.metadata,
-                trace: options.trace,
+                RequestHead(
+                    method: descriptor.path, metadata: options.metadata, trace: options.trace,
+                    payload: request.encoded()),
                 timeout: options.timeout, oneWay: false
             ).get()
             guard response.status.code == .ok else { throw RPCError(status: response.status) }
+        } else if pipeline.soleStandardStep != nil {
+            // The standard step run here around each attempt: what `pipeline.send` does, minus its async layers. The
+            // step is used in place through `self` (a copy would count a reference of its shared state per call).
+            var attempts = try pipeline.soleStandardStep!.begin(
+                ClientCall(
+                    descriptor, peer: peer.name, metadata: options.metadata, trace: options.trace,
+                    payload: request.encoded(), timeout: options.timeout))
+            while true {
+                let result = await attempt(attempts.call)
+                guard let delay = pipeline.soleStandardStep!.finish(&attempts, result) else {
+                    response = try result.get()
+                    break
+                }
+                try await pipeline.soleStandardStep!.retry(&attempts, after: delay)
+            }
         } else {
             let call = ClientCall(
                 descriptor, peer: peer.name, metadata: options.metadata, trace: options.trace,
                 payload: request.encoded(), timeout: options.timeout)
-            if let step = pipeline.soleStandardStep {
-                // The standard step run here around each attempt: what `pipeline.send` does, minus its async layers.
-                var attempts = try step.begin(call)
-                while true {
-                    let result = await attempt(attempts.call)
-                    guard let delay = step.finish(&attempts, result) else {
-                        response = try result.get()
-                        break
-                    }
-                    try await step.retry(&attempts, after: delay)
-                }
-            } else {
-                response = try await pipeline.send(call) {
-                    [self] call async throws(RPCError) -> ResponseHead in
-                    try await attempt(call).get()
-                }
+            response = try await pipeline.send(call) { [self] call async throws(RPCError) -> ResponseHead in
+                try await attempt(call).get()
             }
         }
         do {

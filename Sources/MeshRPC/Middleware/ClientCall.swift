@@ -40,7 +40,7 @@ public struct ClientCall: Sendable {
 
     /// A call to `descriptor` (its path and service as the descriptor stores them: nothing is parsed).
     public init<Request, Response>(
-        _ descriptor: MethodDescriptor<Request, Response>,
+        _ descriptor: borrowing MethodDescriptor<Request, Response>,
         peer: String,
         metadata: [String: String],
         trace: TraceContext? = nil,

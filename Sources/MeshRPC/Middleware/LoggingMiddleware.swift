@@ -5,11 +5,18 @@ import MeshWire
 /// One structured log line per call, at `level` for successes and `failureLevel` for failures, carrying
 /// `mesh.method`, `mesh.peer`, `outcome`, `duration-ms` and, when a trace is in scope, `trace-id`/`span-id`.
 /// Place it after `TracingMiddleware` so the server side logs this node's span.
+///
+/// The logger's level is read once, when the middleware is made: a call whose line that level would drop costs
+/// no log handler access. (A `Logger` is a value, so its level cannot change later unless its handler is a shared
+/// object whose level is changed in place; make the middleware again then.)
 public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
     let logger: Logger
     let level: Logger.Level
     let failureLevel: Logger.Level
     let clock: any MeshClock
+    /// Whether successes and failures are logged at all, as of `init`.
+    let logsSuccesses: Bool
+    let logsFailures: Bool
 
     public init(
         logger: Logger,
@@ -21,12 +28,15 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
         self.level = level
         self.failureLevel = failureLevel
         self.clock = clock
+        let enabled = logger.logLevel
+        self.logsSuccesses = enabled <= level
+        self.logsFailures = enabled <= failureLevel
     }
 
     nonisolated(nonsending) public func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
         -> ServerResponse
     {
-        guard logger.logLevel <= max(level, failureLevel) else { return try await next(call) }
+        guard logsSuccesses || logsFailures else { return try await next(call) }
         let start = clock.now()
         do {
             let response = try await next(call)
@@ -39,7 +49,7 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
     }
 
     public func interceptInline(_ call: ServerCall, next: InlineServerNext) throws(RPCError) -> ServerResponse {
-        guard logger.logLevel <= max(level, failureLevel) else { return try next(call) }
+        guard logsSuccesses || logsFailures else { return try next(call) }
         let start = clock.now()
         do {
             let response = try next(call)
@@ -54,7 +64,7 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
     nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
         -> ResponseHead
     {
-        guard logger.logLevel <= max(level, failureLevel) else { return try await next(call) }
+        guard logsSuccesses || logsFailures else { return try await next(call) }
         let start = clock.now()
         do {
             let response = try await next(call)
@@ -79,8 +89,8 @@ public struct LoggingMiddleware: InlineServerMiddleware, ClientMiddleware {
     private func finished(
         _ success: String, _ method: String, _ peer: String, _ error: RPCError?, _ elapsed: () -> MeshDuration
     ) {
+        guard error == nil ? logsSuccesses : logsFailures else { return }
         let level = error == nil ? self.level : failureLevel
-        guard logger.logLevel <= level else { return }
         CallScope.logger(logger).log(
             level: level,
             "\(error.map { "call failed: \($0.message)" } ?? success)",

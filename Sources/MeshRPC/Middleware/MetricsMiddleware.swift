@@ -9,8 +9,9 @@ import Synchronization
 /// side = `server` or `client`, dimensions `service`, `method`, `outcome`. Metric objects are created once
 /// per (method, outcome) and cached, so a call costs two clock reads and a dictionary lookup.
 public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
-    private let server: Instruments
-    private let client: Instruments
+    /// The server side's and client side's metric objects (the standard steps hold them directly).
+    let server: Instruments
+    let client: Instruments
     private let clock: any MeshClock
 
     public init(factory: any MetricsFactory = MetricsSystem.factory, clock: any MeshClock = SystemClock()) {
@@ -69,7 +70,7 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
 
     /// The metric objects of one side, per method and outcome, made on first use and then reused: a call
     /// costs one lookup by method under a lock. Sendable: mutable state is behind `Mutex`es.
-    private final class Instruments: Sendable {
+    final class Instruments: Sendable {
         struct Pair {
             let calls: CoreMetrics.Counter
             let duration: CoreMetrics.Timer

@@ -68,7 +68,8 @@ public struct ResilienceMiddleware: ClientMiddleware {
     struct Attempts: Sendable {
         let key: BreakerKey
         let deadline: MeshInstant?
-        /// What the retry policy asks of the call (its kind and metadata do not change between attempts).
+        /// What the retry policy asks of the call (its kind and metadata do not change between attempts); the key is
+        /// looked up only for a call that is not idempotent (the only case the policy asks about it).
         let isIdempotent: Bool
         let hasIdempotencyKey: Bool
         var number = 1
@@ -81,7 +82,8 @@ public struct ResilienceMiddleware: ClientMiddleware {
         let permit = try shared.acquire(key, now: start, isRetry: false)
         return Attempts(
             key: key, deadline: call.timeout.map { start + $0 }, isIdempotent: call.kind.isIdempotent,
-            hasIdempotencyKey: !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
+            hasIdempotencyKey: !call.kind.isIdempotent
+                && !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
             permit: permit)
     }
 

@@ -58,19 +58,23 @@ public struct StandardClientMiddleware: ClientMiddleware {
     /// Inherits the deadline, stamps the trace and command key, and admits the first attempt. Throws when no time
     /// is left of the inherited deadline, or when the breaker refuses (counted and logged as the call's outcome).
     public func begin(_ call: consuming ClientCall) throws(RPCError) -> Attempts {
-        var call = call
         let scope = CallScope.bound  // one task-local read for both
         try core.deadline.limit(&call, inherited: scope.deadline)
         TracingMiddleware.stamp(&call, scoped: scope.trace)
         CommandKeyMiddleware.stamp(&call)
         let start = core.clock.now()
-        guard let resilience = core.resilience else { return Attempts(call: call, start: start) }
-        do throws(RPCError) {
-            return Attempts(call: call, start: start, resilience: try resilience.begin(call, at: start))
-        } catch {
-            core.finished(call, error, elapsed: core.clock.now() - start)
-            throw error
+        // The call is handed to `Attempts` last, so it moves there without a copy; the optional middleware is used
+        // in place (binding it with `if let` would copy it and count a reference of its shared state).
+        var admitted: ResilienceMiddleware.Attempts?
+        if core.hasResilience {
+            do throws(RPCError) {
+                admitted = try core.resilience!.begin(call, at: start)
+            } catch {
+                core.finished(call, error, elapsed: core.clock.now() - start)
+                throw error
+            }
         }
+        return Attempts(call: call, start: start, resilience: admitted)
     }
 
     /// Reports the result of the attempt just sent. Returns nil when it is the call's result (counted and logged),
@@ -84,8 +88,7 @@ public struct StandardClientMiddleware: ClientMiddleware {
         case .success: failure = nil
         case .failure(let error): failure = error
         }
-        if let resilience = core.resilience, attempts.resilience != nil,
-            let delay = resilience.settle(&attempts.resilience!, failure, at: now)
+        if attempts.resilience != nil, let delay = core.resilience!.settle(&attempts.resilience!, failure, at: now)
         {
             return delay
         }
@@ -100,10 +103,10 @@ public struct StandardClientMiddleware: ClientMiddleware {
     {
         do throws(RPCError) {
             try await ResilienceMiddleware.wait(delay, before: attempts.call)
-            guard let resilience = core.resilience, attempts.resilience != nil else {
+            guard attempts.resilience != nil else {
                 throw RPCError(.internal, "\(attempts.call.method): retry without a retry policy")
             }
-            attempts.call = try resilience.retry(
+            attempts.call = try core.resilience!.retry(
                 &attempts.resilience!, attempts.call, at: core.clock.now())
         } catch {
             core.finished(attempts.call, error, elapsed: core.clock.now() - attempts.start)
@@ -114,9 +117,12 @@ public struct StandardClientMiddleware: ClientMiddleware {
     /// Sendable: immutable, and every part is Sendable.
     private final class Core: Sendable {
         let deadline: DeadlineMiddleware
-        let metrics: MetricsMiddleware
+        /// This side's metric objects, held directly (used in place, not copied out of the middleware per call).
+        let metrics: MetricsMiddleware.Instruments
         let logging: LoggingMiddleware
         let resilience: ResilienceMiddleware?
+        /// `resilience != nil`, kept apart: testing the optional itself copies the middleware.
+        let hasResilience: Bool
         let clock: any MeshClock
 
         init(
@@ -124,15 +130,16 @@ public struct StandardClientMiddleware: ClientMiddleware {
             resilience: ResilienceMiddleware?, clock: any MeshClock
         ) {
             self.deadline = deadline
-            self.metrics = metrics
+            self.metrics = metrics.client
             self.logging = logging
             self.resilience = resilience
+            self.hasResilience = resilience != nil
             self.clock = clock
         }
 
         /// The call's outcome, counted and logged.
         func finished(_ call: ClientCall, _ error: RPCError?, elapsed: MeshDuration) {
-            metrics.recordClient(call.method, error?.code ?? .ok, elapsed)
+            metrics.record(call.method, error?.code ?? .ok, elapsed)
             logging.clientFinished(call, error, elapsed: elapsed)
         }
     }

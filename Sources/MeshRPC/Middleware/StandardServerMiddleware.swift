@@ -40,7 +40,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
     /// Whether `begin` and `finish` can serve `call` around its handler: every call but a command when idempotency
     /// is on (its store is async; such a command goes through `intercept`).
     public func runsAround(_ call: ServerCall) -> Bool {
-        core.idempotency == nil || call.kind != .command
+        !core.hasIdempotency || call.kind != .command
     }
 
     /// A call this step admitted (`begin`), to `finish` once its handler has run.
@@ -85,26 +85,30 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
 
     /// Sendable: immutable, and every part is Sendable.
     private final class Core: Sendable {
-        let metrics: MetricsMiddleware
+        /// This side's metric objects, held directly (used in place, not copied out of the middleware per call).
+        let metrics: MetricsMiddleware.Instruments
         let logging: LoggingMiddleware
         let deadline: DeadlineMiddleware
         let checks: [any CheckingServerMiddleware]
         let idempotency: IdempotencyMiddleware?
+        /// `idempotency != nil`, kept apart: testing the optional itself copies the middleware (and counts references).
+        let hasIdempotency: Bool
         let clock: any MeshClock
 
         init(
             metrics: MetricsMiddleware, logging: LoggingMiddleware, deadline: DeadlineMiddleware,
             checks: [any CheckingServerMiddleware], idempotency: IdempotencyMiddleware?, clock: any MeshClock
         ) {
-            self.metrics = metrics
+            self.metrics = metrics.server
             self.logging = logging
             self.deadline = deadline
             self.checks = checks
             self.idempotency = idempotency
+            self.hasIdempotency = idempotency != nil
             self.clock = clock
         }
 
-        func runsInline(_ call: ServerCall) -> Bool { idempotency?.runsInline(call) ?? true }
+        func runsInline(_ call: ServerCall) -> Bool { !hasIdempotency || idempotency!.runsInline(call) }
 
         nonisolated(nonsending) func intercept(_ call: ServerCall, next: ServerNext) async throws(RPCError)
             -> ServerResponse
@@ -114,8 +118,8 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
                 do throws(RPCError) {
                     try admit(call, at: start)
                     let response =
-                        if let idempotency, call.kind == .command {
-                            try await idempotency.intercept(call, next: next)
+                        if hasIdempotency, call.kind == .command {
+                            try await idempotency!.intercept(call, next: next)
                         } else {
                             try await next(call)  // queries pass idempotency untouched: skip its step
                         }
@@ -134,8 +138,8 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
                 do throws(RPCError) {
                     try admit(call, at: start)
                     let response =
-                        if let idempotency, call.kind == .command {
-                            try idempotency.interceptInline(call, next: next)  // refuses: commands take the task path
+                        if hasIdempotency, call.kind == .command {
+                            try idempotency!.interceptInline(call, next: next)  // refuses: commands take the task path
                         } else {
                             try next(call)  // queries pass idempotency untouched, as on the async path
                         }
@@ -164,7 +168,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
             throws(RPCError)
         {
             if let d = call.context.deadline { try deadline.checkFinish(call, d, now: end) }
-            metrics.recordServer(call.context.method, .ok, end - start)
+            metrics.record(call.context.method, .ok, end - start)
             logging.serverFinished(call, nil, elapsed: end - start)
         }
 
@@ -174,7 +178,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
 
         func finished(_ call: ServerCall, _ error: RPCError, since start: MeshInstant) {
             let elapsed = clock.now() - start
-            metrics.recordServer(call.context.method, error.code, elapsed)
+            metrics.record(call.context.method, error.code, elapsed)
             logging.serverFinished(call, error, elapsed: elapsed)
         }
     }
