@@ -254,7 +254,7 @@ public struct CircuitBreaker: Sendable {
     /// Closed only: opens when the window holds enough calls and a rate reaches its threshold.
     private mutating func evaluateWindow(_ now: MeshInstant) {
         guard state == .closed else { return }
-        let totals = window.totals(now: now)
+        let totals = window.currentTotals(now: now)
         guard totals.calls >= configuration.minimumCalls else { return }
         if totals.failureRate >= configuration.failureRateThreshold {
             open(

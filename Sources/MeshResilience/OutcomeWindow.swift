@@ -63,6 +63,10 @@ struct OutcomeWindow: Sendable {
     private var slices = TimeSlice(width: 1)
     /// Time-based: the latest epoch (slice number) seen, so time never goes backwards.
     private var latestEpoch = Int64.min
+    /// Time-based: the totals as of epoch `sumEpoch` (Int64.min: not known), kept while time stays in that epoch so a
+    /// breaker judging its window after every call does not add up every bucket each time.
+    private var sum = WindowTotals()
+    private var sumEpoch = Int64.min
 
     private var isTimeBased: Bool { !buckets.isEmpty }
 
@@ -86,6 +90,7 @@ struct OutcomeWindow: Sendable {
             let slot = TimeSlice.slot(epoch, in: buckets.count)
             if buckets[slot].epoch != epoch { buckets[slot] = Bucket(epoch: epoch, totals: WindowTotals()) }
             buckets[slot].totals = buckets[slot].totals + sample.totals
+            if sumEpoch == epoch { sum = sum + sample.totals } else { sumEpoch = Int64.min }
             return SampleRef(position: epoch)
         }
         let slot = Int(next % Int64(ring.count))
@@ -109,6 +114,7 @@ struct OutcomeWindow: Sendable {
             // A bucket aggregates samples, so "already failed" is not known per sample: the breaker amends a
             // sample at most once.
             buckets[slot].totals.failures += 1
+            sumEpoch = Int64.min
             return true
         }
         guard ref.position < next, ref.position >= next - Int64(ring.count) else { return false }
@@ -130,8 +136,20 @@ struct OutcomeWindow: Sendable {
         }
     }
 
+    /// `totals(now:)`, from the kept sum while `now` is in the same epoch as the last time.
+    mutating func currentTotals(now: MeshInstant) -> WindowTotals {
+        guard isTimeBased else { return ringTotals }
+        let epoch = currentEpoch(now)
+        if epoch != sumEpoch {
+            sum = totals(now: now)
+            sumEpoch = epoch
+        }
+        return sum
+    }
+
     /// Forgets every sample (on a state change), keeping the window's shape.
     mutating func clear() {
+        sumEpoch = Int64.min
         for i in ring.indices { ring[i] = nil }
         next = 0
         ringTotals = WindowTotals()

@@ -72,6 +72,39 @@ struct BreakerClosedStateTests {
         #expect(try breaker.call(.failure(.connection), at: at(101)).count == 1)
     }
 
+    @Test func aTimeWindowOpensAtTheCallAFreshCountWouldOpenItAt() throws {
+        // Many calls per bucket, some in the same slice of time and some across slices: the breaker keeps its window's
+        // sum between calls; a model that adds up every sample each time must agree on the call that opens it.
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: UInt64) -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (seed >> 33) % n
+        }
+        var runsThatOpened = 0
+        for run in 0..<20 {
+            var breaker = try CircuitBreaker(
+                configuration: smallConfiguration(
+                    window: .time(.milliseconds(1_000), buckets: 10), failureRate: 0.5, minimumCalls: 8))
+            var samples: [(epoch: Int64, failed: Bool)] = []
+            var ms: Int64 = 0
+            var opened = false
+            for _ in 0..<2_000 where !opened {
+                ms += Int64(next(40))
+                let failed = next(100) < 35 + UInt64(run)  // rates around the threshold
+                let epoch = (ms + 1) / 100  // the outcome is recorded 1 ms after the call starts
+                samples.append((epoch, failed))
+                let inWindow = samples.filter { $0.epoch > epoch - 10 }
+                let failures = inWindow.filter(\.failed).count
+                let modelOpens = inWindow.count >= 8 && Double(failures) / Double(inWindow.count) >= 0.5
+                let transitions = try breaker.call(failed ? .failure(.serverError) : .success, at: at(ms))
+                #expect(!transitions.isEmpty == modelOpens, "run \(run) at \(ms) ms")
+                opened = !transitions.isEmpty || modelOpens
+            }
+            if opened { runsThatOpened += 1 }
+        }
+        #expect(runsThatOpened >= 10)
+    }
+
     @Test func timeWindowExpiresOldBuckets() throws {
         var breaker = try CircuitBreaker(
             configuration: smallConfiguration(window: .time(.milliseconds(1_000), buckets: 10), minimumCalls: 4))
