@@ -501,7 +501,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         let serverCall = ServerCall(context: ctx, kind: entry.kind, payload: head.payload[...])
         // Inline handlers run right here (no task) when the server middleware all run inline too (or there
         // is none); everything else runs as a task.
-        if case .inline(let run) = handler, let result = router.pipeline.handleInline(serverCall, handler: run) {
+        if case .inline(let run) = handler, let result = serveInline(serverCall, run) {
             if !oneWay { answer(stream, Self.response(result)) } else { logOneWayFailure(result, head.method) }
         } else {
             guard let context else { return }
@@ -553,6 +553,17 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 finishInbound(stream, .failure(error), oneWay: oneWay, method: method)
             }
         }
+    }
+
+    /// Serves a call to an inline handler right here, on the event loop; nil if the pipeline cannot run inline. A lone
+    /// standard step is run here around the handler (used in place: a copy would count a reference of its shared
+    /// state per call), as on the task path.
+    private func serveInline(_ call: ServerCall, _ run: @escaping InlineHandler) -> Result<ServerResponse, RPCError>?
+    {
+        guard router.pipeline.soleStandardStep?.runsAround(call) == true else {
+            return router.pipeline.handleInline(call, handler: run)
+        }
+        return router.pipeline.soleStandardStep!.serveInline(call, run)
     }
 
     /// Runs a handler with no middleware around it.

@@ -55,8 +55,9 @@ let quietLogger: Logger = {
 }()
 
 /// One event loop group for a test, shut down at the end.
-func withEventLoopGroup<T>(_ body: (MultiThreadedEventLoopGroup) async throws -> T) async throws -> T {
-    let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+func withEventLoopGroup<T>(threads: Int = 2, _ body: (MultiThreadedEventLoopGroup) async throws -> T) async throws -> T
+{
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
     do {
         let r = try await body(group)
         try await group.shutdownGracefully()

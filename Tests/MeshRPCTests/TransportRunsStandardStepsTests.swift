@@ -79,6 +79,40 @@ struct TransportRunsStandardStepsTests {
         }
     }
 
+    @Test func anInlineHandlerRunsWithTheCallsScopeAndIsCounted() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = RoleCluster()
+            let metrics = TestMetrics()
+            let seen = Recorder<ServerContext>()
+            let scoped = Recorder<CallScope.Snapshot>()
+            var router = ServiceRouter()
+            router.pipeline = .standard(logger: quietLogger, metrics: metrics)
+            router.registerInline(Self.get) { req, ctx in  // runs on the event loop, no task
+                seen.append(ctx)
+                scoped.append(CallScope.Snapshot(deadline: CallScope.deadline, trace: CallScope.trace))
+                return req
+            }
+            let server = MeshTransport(
+                identity: cluster.identity("server"), router: router, group: group, logger: quietLogger)
+            let address = try await server.listen(on: loopback())
+            let client = MeshTransport(
+                identity: cluster.identity("client"), router: ServiceRouter(),
+                clientPipeline: .standard(logger: quietLogger), group: group, logger: quietLogger)
+            let reply = try await client.call(
+                Self.get, RawMessage([3]), at: address, options: CallOptions(timeout: .seconds(5)))
+            #expect(reply.bytes == [3])
+            let ctx = try #require(seen.all.first)
+            let inScope = try #require(scoped.all.first)
+            #expect(inScope.deadline == ctx.deadline && ctx.deadline != nil)
+            #expect(inScope.trace?.traceID == ctx.trace?.traceID && ctx.trace != nil)
+            #expect(inScope.trace?.spanID != ctx.trace?.spanID)  // this node's own span
+            let dims = [("service", "inventory"), ("method", "Get"), ("outcome", "ok")]
+            #expect(try metrics.expectCounter("mesh_rpc_server_calls_total", dims).totalValue == 1)
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
+
     @Test func aRefusedCallIsAnsweredAndCountedWithoutStartingItsHandler() async throws {
         try await withEventLoopGroup { group in
             let cluster = RoleCluster()
@@ -108,5 +142,13 @@ struct TransportRunsStandardStepsTests {
             await web.shutdown()
             await server.shutdown()
         }
+    }
+}
+
+extension CallScope {
+    /// What a handler saw in scope.
+    struct Snapshot: Sendable {
+        var deadline: MeshInstant?
+        var trace: TraceContext?
     }
 }

@@ -48,12 +48,38 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         fileprivate let start: MeshInstant
     }
 
-    /// For a transport that runs this step around a handler itself instead of through `intercept`
+    /// For a transport that runs this step around a handler's task itself instead of through `intercept`
     /// (`ServerPipeline.soleStandardStep`, for calls `runsAround` accepts): no async layer is then added per call.
     /// Checks the deadline and the checks as `intercept` does before `next` (a refusal is thrown, already counted
     /// and logged), then runs `start` with the call's deadline and this node's span in scope (`CallScope`),
-    /// synchronously. A task `start` creates inherits them: start the handler's task there, then `finish` in it.
-    public func begin<R>(_ call: ServerCall, _ start: (Admitted) -> R) throws(RPCError) -> R {
+    /// synchronously. The task `start` creates inherits them: `finish` in it once the handler has run.
+    public func begin(_ call: ServerCall, _ start: (Admitted) -> Task<Void, Never>) throws(RPCError)
+        -> Task<Void, Never>
+    {
+        try admit(call, then: start)
+    }
+
+    /// Serves `call` with an inline handler right here, around it as `interceptInline` does, without the
+    /// pipeline's generic steps (for a transport, as `begin`; for calls `runsAround` accepts).
+    public func serveInline(_ call: ServerCall, _ handler: InlineHandler) -> Result<ServerResponse, RPCError> {
+        do throws(RPCError) {
+            return try admit(call) { admitted in
+                let result: Result<ServerResponse, RPCError>
+                do throws(RPCError) {
+                    result = .success(ServerResponse(payload: try handler(call.payload, call.context)))
+                } catch {
+                    result = .failure(error)
+                }
+                return finish(call, admitted, result)
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `begin` for any result (specialized for the two public forms: a generic public entry point would look up
+    /// type metadata at run time on every call).
+    private func admit<R>(_ call: ServerCall, then start: (Admitted) -> R) throws(RPCError) -> R {
         let admitted = Admitted(start: core.clock.now())
         return try CallScope.withInline(core.scope(of: call)) { () throws(RPCError) -> R in
             do throws(RPCError) {
