@@ -486,9 +486,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             }
             return
         }
-        let deadline: MeshInstant? =
-            head.timeoutMicros == 0
-            ? nil : SystemClock().now() + .microseconds(Int64(clamping: head.timeoutMicros))
+        let arrivedAt: MeshInstant? = head.timeoutMicros == 0 ? nil : SystemClock().now()
+        let deadline = arrivedAt.map { $0 + .microseconds(Int64(clamping: head.timeoutMicros)) }
         let ctx = ServerContext(
             peerName: peer?.name ?? "",
             peerRoles: peer?.roles ?? [],
@@ -501,7 +500,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         let serverCall = ServerCall(context: ctx, kind: entry.kind, payload: head.payload[...])
         // Inline handlers run right here (no task) when the server middleware all run inline too (or there
         // is none); everything else runs as a task.
-        if case .inline(let run) = handler, let result = serveInline(serverCall, run) {
+        if case .inline(let run) = handler, let result = serveInline(serverCall, arrivedAt: arrivedAt, run) {
             if !oneWay { answer(stream, Self.response(result)) } else { logOneWayFailure(result, head.method) }
         } else {
             guard let context else { return }
@@ -538,7 +537,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             // The standard step, run here around the handler's task: it admits the call on the event loop and binds
             // the call's scope while the task is created (the task inherits it), so the task only runs the handler.
             do throws(RPCError) {
-                inboundCalls[stream]!.task = try step.begin(serverCall) { admitted in
+                inboundCalls[stream]!.task = try step.begin(serverCall, arrivedAt: arrivedAt) { admitted in
                     Task(executorPreference: executor) {
                         let result: Result<ServerResponse, RPCError>
                         do throws(RPCError) {
@@ -558,12 +557,13 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     /// Serves a call to an inline handler right here, on the event loop; nil if the pipeline cannot run inline. A lone
     /// standard step is run here around the handler (used in place: a copy would count a reference of its shared
     /// state per call), as on the task path.
-    private func serveInline(_ call: ServerCall, _ run: @escaping InlineHandler) -> Result<ServerResponse, RPCError>?
+    private func serveInline(_ call: ServerCall, arrivedAt: MeshInstant?, _ run: @escaping InlineHandler)
+        -> Result<ServerResponse, RPCError>?
     {
         guard router.pipeline.soleStandardStep?.runsAround(call) == true else {
             return router.pipeline.handleInline(call, handler: run)
         }
-        return router.pipeline.soleStandardStep!.serveInline(call, run)
+        return router.pipeline.soleStandardStep!.serveInline(call, arrivedAt: arrivedAt, run)
     }
 
     /// Runs a handler with no middleware around it.

@@ -50,4 +50,27 @@ struct StandardServerMiddlewareTests {
         #expect(lines[1].metadata["trace-id"]?.count == 32)
         #expect(lines.map { $0.metadata["mesh.peer"] } == ["c", "c"])
     }
+
+    @Test func servedByATransportItTimesFromTheArrivalReadingOnlyOnTheSystemClock() throws {
+        let dims = [("service", "inventory"), ("method", "Get"), ("outcome", "ok")]
+        let echo: InlineHandler = { bytes, _ in Array(bytes) }
+        // On another clock the transport's reading cannot be compared: the step reads its own.
+        let manual = ManualClock(.zero)
+        let manualMetrics = TestMetrics()
+        let onManual = StandardServerMiddleware(logger: quietLogger, metrics: manualMetrics, clock: manual)
+        let advancing: InlineHandler = { bytes, _ in
+            manual.advance(by: .milliseconds(3))
+            return Array(bytes)
+        }
+        let early = MeshInstant(nanoseconds: -1_000_000_000)
+        _ = try onManual.serveInline(serverCall("inventory/Get", payload: [1]), arrivedAt: early, advancing).get()
+        #expect(try manualMetrics.expectTimer("mesh_rpc_server_duration", dims).values == [3_000_000])
+        // On the system clock, the call is timed from when it arrived.
+        let systemMetrics = TestMetrics()
+        let onSystem = StandardServerMiddleware(logger: quietLogger, metrics: systemMetrics)
+        let arrived = SystemClock().now() - .milliseconds(40)
+        _ = try onSystem.serveInline(serverCall("inventory/Get", payload: [1]), arrivedAt: arrived, echo).get()
+        let values = try systemMetrics.expectTimer("mesh_rpc_server_duration", dims).values
+        #expect(values.count == 1 && values[0] >= 40_000_000)
+    }
 }

@@ -53,17 +53,23 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
     /// Checks the deadline and the checks as `intercept` does before `next` (a refusal is thrown, already counted
     /// and logged), then runs `start` with the call's deadline and this node's span in scope (`CallScope`),
     /// synchronously. The task `start` creates inherits them: `finish` in it once the handler has run.
-    public func begin(_ call: ServerCall, _ start: (Admitted) -> Task<Void, Never>) throws(RPCError)
-        -> Task<Void, Never>
-    {
-        try admit(call, then: start)
+    ///
+    /// `arrivedAt`: a `SystemClock` reading the transport took when the call arrived, if it took one; the step starts
+    /// timing the call there when it runs on the system clock (one clock reading fewer per call).
+    public func begin(
+        _ call: ServerCall, arrivedAt: MeshInstant? = nil, _ start: (Admitted) -> Task<Void, Never>
+    ) throws(RPCError) -> Task<Void, Never> {
+        try admit(call, arrivedAt: arrivedAt, then: start)
     }
 
     /// Serves `call` with an inline handler right here, around it as `interceptInline` does, without the
-    /// pipeline's generic steps (for a transport, as `begin`; for calls `runsAround` accepts).
-    public func serveInline(_ call: ServerCall, _ handler: InlineHandler) -> Result<ServerResponse, RPCError> {
+    /// pipeline's generic steps (for a transport, as `begin`, with the same `arrivedAt`; for calls `runsAround`
+    /// accepts).
+    public func serveInline(_ call: ServerCall, arrivedAt: MeshInstant? = nil, _ handler: InlineHandler)
+        -> Result<ServerResponse, RPCError>
+    {
         do throws(RPCError) {
-            return try admit(call) { admitted in
+            return try admit(call, arrivedAt: arrivedAt) { admitted in
                 let result: Result<ServerResponse, RPCError>
                 do throws(RPCError) {
                     result = .success(ServerResponse(payload: try handler(call.payload, call.context)))
@@ -79,8 +85,10 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
 
     /// `begin` for any result (specialized for the two public forms: a generic public entry point would look up
     /// type metadata at run time on every call).
-    private func admit<R>(_ call: ServerCall, then start: (Admitted) -> R) throws(RPCError) -> R {
-        let admitted = Admitted(start: core.clock.now())
+    private func admit<R>(_ call: ServerCall, arrivedAt: MeshInstant?, then start: (Admitted) -> R)
+        throws(RPCError) -> R
+    {
+        let admitted = Admitted(start: (core.onSystemClock ? arrivedAt : nil) ?? core.clock.now())
         return try CallScope.withInline(core.scope(of: call)) { () throws(RPCError) -> R in
             do throws(RPCError) {
                 try core.admit(call, at: admitted.start)
@@ -120,6 +128,8 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         /// `idempotency != nil`, kept apart: testing the optional itself copies the middleware (and counts references).
         let hasIdempotency: Bool
         let clock: any MeshClock
+        /// Whether `clock` is the `SystemClock`, whose readings a transport can hand over (`arrivedAt`).
+        let onSystemClock: Bool
 
         init(
             metrics: MetricsMiddleware, logging: LoggingMiddleware, deadline: DeadlineMiddleware,
@@ -132,6 +142,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
             self.idempotency = idempotency
             self.hasIdempotency = idempotency != nil
             self.clock = clock
+            self.onSystemClock = clock is SystemClock
         }
 
         func runsInline(_ call: ServerCall) -> Bool { !hasIdempotency || idempotency!.runsInline(call) }
