@@ -515,13 +515,6 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             let method = head.method
             let pipeline = router.pipeline
             let executor = self.executor
-            @Sendable func finish(_ result: Result<ServerResponse, RPCError>) {
-                if loop.inEventLoop {
-                    bound.value.finishInbound(stream, result, oneWay: oneWay, method: method)
-                } else {
-                    loop.execute { bound.value.finishInbound(stream, result, oneWay: oneWay, method: method) }
-                }
-            }
             guard let step = pipeline.soleStandardStep, step.runsAround(serverCall) else {
                 inboundCalls[stream]!.task = Task(executorPreference: executor) {
                     let result: Result<ServerResponse, RPCError>
@@ -530,7 +523,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                     } catch {
                         result = .failure(error)
                     }
-                    finish(result)
+                    MeshConnectionHandler.deliver(result, stream, to: bound, on: loop, oneWay: oneWay, method: method)
                 }
                 return
             }
@@ -545,7 +538,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                         } catch {
                             result = .failure(error)
                         }
-                        finish(step.finish(serverCall, admitted, result))
+                        let finished = step.finish(serverCall, admitted, result)
+                        MeshConnectionHandler.deliver(finished, stream, to: bound, on: loop, oneWay: oneWay, method: method)
                     }
                 }
             } catch {
@@ -554,9 +548,22 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Hands a served call's result to the connection, on its event loop.
+    private static func deliver(
+        _ result: Result<ServerResponse, RPCError>, _ stream: UInt32, to bound: NIOLoopBound<MeshConnectionHandler>,
+        on loop: any EventLoop, oneWay: Bool, method: String
+    ) {
+        if loop.inEventLoop {
+            bound.value.finishInbound(stream, result, oneWay: oneWay, method: method)
+        } else {
+            loop.execute { bound.value.finishInbound(stream, result, oneWay: oneWay, method: method) }
+        }
+    }
+
     /// Serves a call to an inline handler right here, on the event loop; nil if the pipeline cannot run inline. A lone
     /// standard step is run here around the handler (used in place: a copy would count a reference of its shared
     /// state per call), as on the task path.
+    @inline(__always)
     private func serveInline(_ call: ServerCall, arrivedAt: MeshInstant?, _ run: @escaping InlineHandler)
         -> Result<ServerResponse, RPCError>?
     {
@@ -883,7 +890,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 // timer reports, whichever of the two fired first.
                 call.complete(.failure(Self.deadlineExceeded(from: peer?.name ?? remoteAddress)))
             } else {
-                call.complete(.success(response))
+                call.complete(.success(consume response))
             }
         } catch {
             logger.warning(

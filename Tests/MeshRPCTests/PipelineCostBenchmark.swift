@@ -131,6 +131,23 @@ struct PipelineCostBenchmark {
             let clientNs = nanos(clock.now - t) / Double(n)
             print("BENCH pipeline only, \(name): server \(Int(serverNs)) ns/call, client \(Int(clientNs)) ns/call")
         }
+        // The standard steps as the transport runs them (`soleStandardStep`): around the handler and around each send.
+        let serverStep = try #require(server.soleStandardStep)
+        let clientStep = try #require(client.soleStandardStep)
+        let echo: InlineHandler = { bytes, _ in Array(bytes) }
+        var t = clock.now
+        for _ in 0..<n { _ = try serverStep.serveInline(call, echo).get() }
+        let fusedServerNs = nanos(clock.now - t) / Double(n)
+        t = clock.now
+        for _ in 0..<n {
+            var attempts = try clientStep.begin(clientCall)
+            let result = Result<ResponseHead, RPCError>.success(ResponseHead(status: .ok, payload: attempts.call.payload))
+            guard clientStep.finish(&attempts, result) == nil else { throw RPCError(.internal, "an ok call was retried") }
+        }
+        let fusedClientNs = nanos(clock.now - t) / Double(n)
+        print(
+            "BENCH pipeline only, default as the transport runs it: server \(Int(fusedServerNs)) ns/call, "
+                + "client \(Int(fusedClientNs)) ns/call")
         // Each middleware alone (the standard pipelines fuse several of them into one step).
         let serverSteps: [any ServerMiddleware] =
             [
