@@ -170,9 +170,7 @@ public struct CircuitBreaker: Sendable {
             }
             evaluateWindow(now)
         case .halfOpen:
-            let overdue = inFlight.all.filter {
-                now - $0.call.startedAt >= configuration.slowCallDuration
-            }
+            let overdue = inFlight.all.filter { now - $0.call.startedAt >= configuration.slowCallDuration }
             if let oldest = overdue.map(\.call.startedAt).min() {
                 open("trial call still running after \(now - oldest)", now)
             }
@@ -239,8 +237,7 @@ public struct CircuitBreaker: Sendable {
     private mutating func issue(_ now: MeshInstant, trial: Bool) -> Permit {
         let id = nextPermitID
         nextPermitID += 1
-        let slot = inFlight.insert(
-            id, InFlightCalls.Call(startedAt: now, isTrial: trial, slowSample: nil))
+        let slot = inFlight.insert(id, InFlightCalls.Call(startedAt: now, isTrial: trial, slowSample: nil))
         return Permit(id: id, startedAt: now, isTrial: trial, generation: generation, slot: slot)
     }
 

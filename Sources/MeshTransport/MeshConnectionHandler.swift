@@ -538,8 +538,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                         } catch {
                             result = .failure(error)
                         }
-                        let finished = step.finish(serverCall, admitted, result)
-                        MeshConnectionHandler.deliver(finished, stream, to: bound, on: loop, oneWay: oneWay, method: method)
+                        MeshConnectionHandler.deliver(
+                            step.finish(serverCall, admitted, result), stream, to: bound, on: loop, oneWay: oneWay,
+                            method: method)
                     }
                 }
             } catch {

@@ -24,55 +24,51 @@ struct PipelineCostBenchmark {
         // The server and the client each on an event loop of their own (one thread each), placed the same way in every
         // run: sharing one 2-thread group, the two connections landed on one loop in some runs and on two in others,
         // which made calls/s bimodal (±20% between runs of the same code).
-        try await withEventLoopGroup(threads: 1) { serverGroup in
-            try await withEventLoopGroup(threads: 1) { group in
-                var logger = Logger(label: "bench")
-                logger.logLevel = .info
-                var results: [String: [Double]] = [:]
-                var cpu: [String: [Double]] = [:]
-                for round in 0..<Self.rounds {
-                    for full in Self.pipelines {
-                        for method in Self.methods {
-                            let (rate, cpuPerCall) = try await Self.run(
-                                server: serverGroup, client: group, method: method, full: full, logger: logger)
-                            let name = "\(method.method) \(full ? "default" : "empty")"
-                            results[name, default: []].append(rate)
-                            cpu[name, default: []].append(cpuPerCall)
-                            print(
-                                "round \(round) \(name): \(Int(rate)) calls/s, \(Self.micros(cpuPerCall)) µs CPU/call")
-                        }
+        try await withEventLoopGroups { serverGroup, group in
+            var logger = Logger(label: "bench")
+            logger.logLevel = .info
+            var results: [String: [Double]] = [:]
+            var cpu: [String: [Double]] = [:]
+            for round in 0..<Self.rounds {
+                for full in Self.pipelines {
+                    for method in Self.methods {
+                        let (rate, cpuPerCall) = try await Self.run(
+                            server: serverGroup, client: group, method: method, full: full, logger: logger)
+                        let name = "\(method.method) \(full ? "default" : "empty")"
+                        results[name, default: []].append(rate)
+                        cpu[name, default: []].append(cpuPerCall)
+                        print("round \(round) \(name): \(Int(rate)) calls/s, \(Self.micros(cpuPerCall)) µs CPU/call")
                     }
                 }
-                for method in Self.methods.map(\.method) where Self.pipelines.count == 2 {
-                    let empty = results["\(method) empty"]!.sorted()
-                    let full = results["\(method) default"]!.sorted()
-                    for (label, e, f) in [
-                        ("median", empty[empty.count / 2], full[full.count / 2]), ("best", empty.last!, full.last!),
-                    ] {
-                        let permille = Int((f / e * 1000).rounded())
-                        print(
-                            "BENCH \(method) echo \(label) of \(Self.rounds): empty \(Int(e)) calls/s, default \(Int(f)) calls/s, "
-                                + "default/empty = \(permille / 10).\(permille % 10) %")
-                    }
-                    // Each round runs both back to back: the median of the rounds' own ratios is the least disturbed by a
-                    // machine whose speed drifts between rounds.
-                    let paired = zip(results["\(method) empty"]!, results["\(method) default"]!).map { $1 / $0 }
-                        .sorted()
-                    let pairedPermille = Int((paired[paired.count / 2] * 1000).rounded())
-                    print(
-                        "BENCH \(method) echo median of the \(Self.rounds) rounds' default/empty = \(pairedPermille / 10).\(pairedPermille % 10) %"
-                    )
-                    // CPU per call (both ends, this process) is what the ratio comes down to on a saturated machine, and
-                    // is less disturbed than calls/s by other load on a shared machine.
-                    let e = cpu["\(method) empty"]!.sorted()[Self.rounds / 2]
-                    let f = cpu["\(method) default"]!.sorted()[Self.rounds / 2]
-                    let permille = Int((e / f * 1000).rounded())
-                    print(
-                        "BENCH \(method) echo CPU/call median of \(Self.rounds): empty \(Self.micros(e)) µs, default \(Self.micros(f)) µs, "
-                            + "empty/default = \(permille / 10).\(permille % 10) %")
-                }
-                if Self.pipelines.count == 2 { try await Self.pipelineOnly(logger: logger) }
             }
+            for method in Self.methods.map(\.method) where Self.pipelines.count == 2 {
+                let empty = results["\(method) empty"]!.sorted()
+                let full = results["\(method) default"]!.sorted()
+                for (label, e, f) in [
+                    ("median", empty[empty.count / 2], full[full.count / 2]), ("best", empty.last!, full.last!),
+                ] {
+                    let permille = Int((f / e * 1000).rounded())
+                    print(
+                        "BENCH \(method) echo \(label) of \(Self.rounds): empty \(Int(e)) calls/s, default \(Int(f)) calls/s, "
+                            + "default/empty = \(permille / 10).\(permille % 10) %")
+                }
+                // Each round runs both back to back: the median of the rounds' own ratios is the least disturbed by a
+                // machine whose speed drifts between rounds.
+                let paired = zip(results["\(method) empty"]!, results["\(method) default"]!).map { $1 / $0 }.sorted()
+                let pairedPermille = Int((paired[paired.count / 2] * 1000).rounded())
+                print(
+                    "BENCH \(method) echo median of the \(Self.rounds) rounds' default/empty = \(pairedPermille / 10).\(pairedPermille % 10) %"
+                )
+                // CPU per call (both ends, this process) is what the ratio comes down to on a saturated machine, and
+                // is less disturbed than calls/s by other load on a shared machine.
+                let e = cpu["\(method) empty"]!.sorted()[Self.rounds / 2]
+                let f = cpu["\(method) default"]!.sorted()[Self.rounds / 2]
+                let permille = Int((e / f * 1000).rounded())
+                print(
+                    "BENCH \(method) echo CPU/call median of \(Self.rounds): empty \(Self.micros(e)) µs, default \(Self.micros(f)) µs, "
+                        + "empty/default = \(permille / 10).\(permille % 10) %")
+            }
+            if Self.pipelines.count == 2 { try await Self.pipelineOnly(logger: logger) }
         }
     }
 
@@ -141,8 +137,10 @@ struct PipelineCostBenchmark {
         t = clock.now
         for _ in 0..<n {
             var attempts = try clientStep.begin(clientCall)
-            let result = Result<ResponseHead, RPCError>.success(ResponseHead(status: .ok, payload: attempts.call.payload))
-            guard clientStep.finish(&attempts, result) == nil else { throw RPCError(.internal, "an ok call was retried") }
+            let response = ResponseHead(status: .ok, payload: attempts.call.payload)
+            guard clientStep.finish(&attempts, .success(response)) == nil else {
+                throw RPCError(.internal, "an ok call was retried")
+            }
         }
         let fusedClientNs = nanos(clock.now - t) / Double(n)
         print(

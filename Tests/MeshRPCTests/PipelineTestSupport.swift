@@ -68,6 +68,15 @@ func withEventLoopGroup<T>(threads: Int = 2, _ body: (MultiThreadedEventLoopGrou
     }
 }
 
+/// Two one-thread event loop groups (a server's and a client's), shut down at the end.
+func withEventLoopGroups<T>(
+    _ body: (MultiThreadedEventLoopGroup, MultiThreadedEventLoopGroup) async throws -> T
+) async throws -> T {
+    try await withEventLoopGroup(threads: 1) { server in
+        try await withEventLoopGroup(threads: 1) { client in try await body(server, client) }
+    }
+}
+
 /// A cluster CA that issues development identities with roles.
 struct RoleCluster {
     let ca = ClusterCA(clusterName: "rpc-test", keyPair: .generate())

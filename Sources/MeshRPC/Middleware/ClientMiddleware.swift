@@ -53,9 +53,7 @@ public struct ClientPipeline: Sendable {
 
     public mutating func append(_ m: any ClientMiddleware) { middleware.append(m) }
 
-    private static func soleStandardStep(of middleware: [any ClientMiddleware])
-        -> StandardClientMiddleware?
-    {
+    private static func soleStandardStep(of middleware: [any ClientMiddleware]) -> StandardClientMiddleware? {
         middleware.count == 1 ? middleware[0] as? StandardClientMiddleware : nil
     }
 

@@ -82,16 +82,13 @@ public struct ResilienceMiddleware: ClientMiddleware {
         let permit = try shared.acquire(key, now: start, isRetry: false)
         return Attempts(
             key: key, deadline: call.timeout.map { start + $0 }, isIdempotent: call.kind.isIdempotent,
-            hasIdempotencyKey: !call.kind.isIdempotent
-                && !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
+            hasIdempotencyKey: !call.kind.isIdempotent && !(call.metadata[MetadataKey.idempotencyKey]?.isEmpty ?? true),
             permit: permit)
     }
 
     /// Hands the attempt's permit back with its outcome (`failure` nil = it succeeded), at `now`. Returns nil when
     /// the call is over (it succeeded, or `failure` is not retried), else how long to wait before `retry`.
-    func settle(_ attempts: inout Attempts, _ failure: RPCError?, at now: MeshInstant)
-        -> MeshDuration?
-    {
+    func settle(_ attempts: inout Attempts, _ failure: RPCError?, at now: MeshInstant) -> MeshDuration? {
         guard let failure else {
             shared.record(attempts.key, attempts.permit, .success, now: now)
             return nil
@@ -101,26 +98,21 @@ public struct ResilienceMiddleware: ClientMiddleware {
         guard case .failure(let kind) = outcome else { return nil }
         var rng = SystemRandomNumberGenerator()
         let decision = shared.decide(
-            policy, attempts, failure: kind, now: now,
-            deadline: attempts.deadline ?? now + .seconds(3600), using: &rng)
+            policy, attempts, failure: kind, now: now, deadline: attempts.deadline ?? now + .seconds(3600), using: &rng)
         guard case .retry(let delay) = decision else { return nil }
         return delay
     }
 
     /// Admits the next attempt at `now` (throws `unavailable` if the breaker refuses it): `call` with what is left
     /// of its deadline.
-    func retry(_ attempts: inout Attempts, _ call: ClientCall, at now: MeshInstant) throws(RPCError)
-        -> ClientCall
-    {
+    func retry(_ attempts: inout Attempts, _ call: ClientCall, at now: MeshInstant) throws(RPCError) -> ClientCall {
         attempts.permit = try shared.acquire(attempts.key, now: now, isRetry: true)
         attempts.number += 1
         return Self.call(call, until: attempts.deadline, now: now)
     }
 
     /// Waits `delay` before the next attempt of `call`; throws `cancelled` if the task is cancelled meanwhile.
-    nonisolated(nonsending) static func wait(_ delay: MeshDuration, before call: ClientCall)
-        async throws(RPCError)
-    {
+    nonisolated(nonsending) static func wait(_ delay: MeshDuration, before call: ClientCall) async throws(RPCError) {
         guard delay > .zero else { return }
         do {
             try await Task.sleep(for: .nanoseconds(delay.nanoseconds))

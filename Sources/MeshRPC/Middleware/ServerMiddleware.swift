@@ -45,8 +45,8 @@ public struct ServerPipeline: Sendable {
     private var inlineSteps: [any InlineServerMiddleware]?
 
     /// The only step, when the pipeline is one `StandardServerMiddleware` (as `standard` makes it). A transport may
-    /// then run it around a handler's task itself (`StandardServerMiddleware.begin`, `finish`) instead of calling
-    /// `handle`: the same behaviour, without an async layer per call.
+    /// then run it around a handler itself (`StandardServerMiddleware.serveInline`, or `begin` and `finish` around a
+    /// handler's task) instead of calling `handle`: the same behaviour, without an async layer per call.
     public private(set) var soleStandardStep: StandardServerMiddleware?
 
     public init(_ middleware: [any ServerMiddleware] = []) {

@@ -79,17 +79,14 @@ public struct StandardClientMiddleware: ClientMiddleware {
 
     /// Reports the result of the attempt just sent. Returns nil when it is the call's result (counted and logged),
     /// else how long to wait before `retry`.
-    public func finish(_ attempts: inout Attempts, _ result: Result<ResponseHead, RPCError>)
-        -> MeshDuration?
-    {
+    public func finish(_ attempts: inout Attempts, _ result: Result<ResponseHead, RPCError>) -> MeshDuration? {
         let now = core.clock.now()
         let failure: RPCError?
         switch result {
         case .success: failure = nil
         case .failure(let error): failure = error
         }
-        if attempts.resilience != nil, let delay = core.resilience!.settle(&attempts.resilience!, failure, at: now)
-        {
+        if attempts.resilience != nil, let delay = core.resilience!.settle(&attempts.resilience!, failure, at: now) {
             return delay
         }
         core.finished(attempts.call, failure, elapsed: now - attempts.start)
@@ -106,8 +103,7 @@ public struct StandardClientMiddleware: ClientMiddleware {
             guard attempts.resilience != nil else {
                 throw RPCError(.internal, "\(attempts.call.method): retry without a retry policy")
             }
-            attempts.call = try core.resilience!.retry(
-                &attempts.resilience!, attempts.call, at: core.clock.now())
+            attempts.call = try core.resilience!.retry(&attempts.resilience!, attempts.call, at: core.clock.now())
         } catch {
             core.finished(attempts.call, error, elapsed: core.clock.now() - attempts.start)
             throw error

@@ -102,9 +102,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
 
     /// The handler's `result` for a call `begin` admitted, as `intercept` returns it: refused if it came past the
     /// deadline; counted and logged. Call it in the task `begin` started (log lines carry the span in scope).
-    public func finish(
-        _ call: ServerCall, _ admitted: Admitted, _ result: Result<ServerResponse, RPCError>
-    )
+    public func finish(_ call: ServerCall, _ admitted: Admitted, _ result: Result<ServerResponse, RPCError>)
         -> Result<ServerResponse, RPCError>
     {
         do throws(RPCError) {
@@ -201,9 +199,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         }
 
         /// A result at `end`: refused if past the deadline, else counted and logged as a success.
-        func finished(_ call: ServerCall, at end: MeshInstant, since start: MeshInstant)
-            throws(RPCError)
-        {
+        func finished(_ call: ServerCall, at end: MeshInstant, since start: MeshInstant) throws(RPCError) {
             if let d = call.context.deadline { try deadline.checkFinish(call, d, now: end) }
             metrics.record(call.context.method, .ok, end - start)
             logging.serverFinished(call, nil, elapsed: end - start)
