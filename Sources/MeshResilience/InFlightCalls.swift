@@ -40,16 +40,12 @@ struct InFlightCalls: Sendable {
 
     /// The calls in flight, oldest permit first.
     var all: [(id: UInt64, slot: Int, call: Call)] {
-        slots.indices.lazy.filter { self.slots[$0].id != 0 }.map {
-            (self.slots[$0].id, $0, self.slots[$0].call)
-        }
-        .sorted { $0.id < $1.id }
+        slots.indices.lazy.filter { self.slots[$0].id != 0 }.map { (self.slots[$0].id, $0, self.slots[$0].call) }
+            .sorted { $0.id < $1.id }
     }
 
     /// Marks the call in `slot` as counted slow by `sample`.
-    mutating func markSlow(_ slot: Int, _ sample: OutcomeWindow.SampleRef) {
-        slots[slot].call.slowSample = sample
-    }
+    mutating func markSlow(_ slot: Int, _ sample: OutcomeWindow.SampleRef) { slots[slot].call.slowSample = sample }
 
     mutating func removeAll() {
         slots.removeAll(keepingCapacity: true)

@@ -1,6 +1,6 @@
+import MeshTestKit
 import MeshCore
 import MeshRPC
-import MeshTestKit
 import MeshWire
 import Testing
 
@@ -22,9 +22,7 @@ struct AuthorizationAndValidationTests {
         #expect(p.check(method: "inventory/Reserve", peer: "n", roles: ["x", "inventory"]) == nil)
         #expect(p.check(method: "inventory/Purge", peer: "n", roles: ["inventory"])?.code == .permissionDenied)
         #expect(AuthorizationPolicy().check(method: "a/b", peer: "n", roles: []) == nil)
-        #expect(
-            AuthorizationPolicy(allowsUnmatched: false).check(method: "a/b", peer: "n", roles: [])?.code
-                == .permissionDenied)
+        #expect(AuthorizationPolicy(allowsUnmatched: false).check(method: "a/b", peer: "n", roles: [])?.code == .permissionDenied)
     }
 
     @Test func aServiceRuleMatchesOnlyItsOwnServiceWhetherRulesAreFewOrMany() {
@@ -60,9 +58,7 @@ struct AuthorizationAndValidationTests {
         validation.validate(reserve) { $0.bytes.count > 4 ? "at most 4 items" : nil }
         let seen = Recorder<ServerContext>()
         let pipeline = ServerPipeline([validation])
-        for (payload, problem) in [
-            ([UInt8](), "the request names no item"), ([1, 2, 3, 4, 5], "at most 4 items"),
-        ] {
+        for (payload, problem) in [([UInt8](), "the request names no item"), ([1, 2, 3, 4, 5], "at most 4 items")] {
             let error = await #expect(throws: RPCError.self) {
                 try await pipeline.handle(serverCall("inventory/Reserve", payload: payload), handler: recordingHandler(seen))
             }

@@ -11,9 +11,7 @@ struct MetricsAndLoggingTests {
     @Test func serverCallsAreCountedAndTimedPerServiceMethodAndOutcome() async throws {
         let metrics = TestMetrics()
         let clock = ManualClock(.zero)
-        let pipeline = ServerPipeline([
-            MetricsMiddleware(factory: metrics, clock: clock), Refusing(bytes: [0xFF]),
-        ])
+        let pipeline = ServerPipeline([MetricsMiddleware(factory: metrics, clock: clock), Refusing(bytes: [0xFF])])
         let handler = ErasedHandler.async { bytes, _ in
             clock.advance(by: .milliseconds(7))
             return Array(bytes)
@@ -38,8 +36,7 @@ struct MetricsAndLoggingTests {
             for i in 0..<12 { _ = try await pipeline.handle(serverCall("svc\(i)/Get"), handler: handler) }
             for i in 0..<12 {
                 let dims = [("service", "svc\(i)"), ("method", "Get"), ("outcome", "ok")]
-                #expect(
-                    try metrics.expectCounter("mesh_rpc_server_calls_total", dims).totalValue == Int64(round))
+                #expect(try metrics.expectCounter("mesh_rpc_server_calls_total", dims).totalValue == Int64(round))
             }
         }
     }

@@ -1,6 +1,6 @@
+import MeshTestKit
 import MeshCore
 import MeshRPC
-import MeshTestKit
 import MeshWire
 import Testing
 
@@ -35,16 +35,13 @@ private struct Refuse: ServerMiddleware, ClientMiddleware {
 @Suite("Pipelines run middleware in order, both ends")
 struct PipelineTests {
     @Test func aCallsServiceFollowsItsMethod() {
-        var call = ClientCall(
-            method: "cart/Get", kind: .query, peer: "p", metadata: [:], payload: [], timeout: nil)
+        var call = ClientCall(method: "cart/Get", kind: .query, peer: "p", metadata: [:], payload: [], timeout: nil)
         #expect(call.service == "cart")
         call.method = "billing/Charge"
         #expect(call.service == "billing")
-        let reserve = MethodDescriptor<RawMessage, RawMessage>.command(
-            service: "inventory", method: "Reserve")
+        let reserve = MethodDescriptor<RawMessage, RawMessage>.command(service: "inventory", method: "Reserve")
         let typed = ClientCall(reserve, peer: "p", metadata: [:], payload: [], timeout: nil)
-        #expect(
-            typed.method == "inventory/Reserve" && typed.service == "inventory" && typed.kind == .command)
+        #expect(typed.method == "inventory/Reserve" && typed.service == "inventory" && typed.kind == .command)
     }
 
     @Test func serverMiddlewareRunsInOrderAndSeesTheResponseInReverse() async throws {

@@ -14,8 +14,7 @@ import Testing
 /// around the handler's task, instead of through the steps' `intercept`: these tests pin that it behaves the same.
 @Suite("The standard steps as the transport runs them, over real connections")
 struct TransportRunsStandardStepsTests {
-    static let get = MethodDescriptor<RawMessage, RawMessage>.query(
-        service: "inventory", method: "Get")
+    static let get = MethodDescriptor<RawMessage, RawMessage>.query(service: "inventory", method: "Get")
 
     @Test func retriesKeepOneDeadlineAndTraceAndEachEndCountsWhatItSaw() async throws {
         try await withEventLoopGroup { group in
@@ -36,15 +35,12 @@ struct TransportRunsStandardStepsTests {
             let server = MeshTransport(
                 identity: cluster.identity("server"), router: router, group: group, logger: quietLogger)
             let address = try await server.listen(on: loopback())
-            let noWait = RetryPolicy(
-                maxAttempts: 3, backoff: Backoff(initial: .zero, multiplier: 1, max: .zero))
+            let noWait = RetryPolicy(maxAttempts: 3, backoff: Backoff(initial: .zero, multiplier: 1, max: .zero))
             let pipeline = ClientPipeline.standard(
-                logger: quietLogger, metrics: clientMetrics,
-                resilience: try ResilienceMiddleware(policy: noWait))
+                logger: quietLogger, metrics: clientMetrics, resilience: try ResilienceMiddleware(policy: noWait))
             #expect(pipeline.soleStandardStep != nil)
             let client = MeshTransport(
-                identity: cluster.identity("client"), router: ServiceRouter(), clientPipeline: pipeline,
-                group: group,
+                identity: cluster.identity("client"), router: ServiceRouter(), clientPipeline: pipeline, group: group,
                 logger: quietLogger)
 
             let reply = try await client.call(
@@ -64,16 +60,10 @@ struct TransportRunsStandardStepsTests {
             #expect(zip(deadlines, deadlines.dropFirst()).allSatisfy { $0.0 >= $0.1 - .milliseconds(50) })
 
             let dims = { (o: String) in [("service", "inventory"), ("method", "Get"), ("outcome", o)] }
-            #expect(
-                try clientMetrics.expectCounter("mesh_rpc_client_calls_total", dims("ok")).totalValue == 1)
-            #expect(
-                (try? clientMetrics.expectCounter("mesh_rpc_client_calls_total", dims("unavailable")))
-                    == nil)
-            #expect(
-                try serverMetrics.expectCounter("mesh_rpc_server_calls_total", dims("unavailable"))
-                    .totalValue == 2)
-            #expect(
-                try serverMetrics.expectCounter("mesh_rpc_server_calls_total", dims("ok")).totalValue == 1)
+            #expect(try clientMetrics.expectCounter("mesh_rpc_client_calls_total", dims("ok")).totalValue == 1)
+            #expect((try? clientMetrics.expectCounter("mesh_rpc_client_calls_total", dims("unavailable"))) == nil)
+            #expect(try serverMetrics.expectCounter("mesh_rpc_server_calls_total", dims("unavailable")).totalValue == 2)
+            #expect(try serverMetrics.expectCounter("mesh_rpc_server_calls_total", dims("ok")).totalValue == 1)
             await client.shutdown()
             await server.shutdown()
         }

@@ -48,8 +48,7 @@ struct BreakerPermitReturnTests {
         #expect(breaker.snapshot.window.calls == 1 && breaker.snapshot.window.failures == 0)
         // A permit made outside the breaker (no slot) is found by its id.
         let copy = BreakerPermit(
-            id: second.id, startedAt: second.startedAt, isTrial: second.isTrial,
-            generation: second.generation)
+            id: second.id, startedAt: second.startedAt, isTrial: second.isTrial, generation: second.generation)
         _ = breaker.record(copy, outcome: .success, now: at(4))
         #expect(breaker.snapshot.inFlight == 0)
         #expect(breaker.snapshot.window.calls == 2)
