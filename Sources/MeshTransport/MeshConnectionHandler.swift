@@ -549,7 +549,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Hands a served call's result to the connection, on its event loop.
+    /// Hands a served call's result to the connection, on its event loop. (Called as `MeshConnectionHandler.deliver`
+    /// in the tasks: Swift 6.3's region-based isolation checker rejects `Self.deliver` there.)
     private static func deliver(
         _ result: Result<ServerResponse, RPCError>, _ stream: UInt32, to bound: NIOLoopBound<MeshConnectionHandler>,
         on loop: any EventLoop, oneWay: Bool, method: String
@@ -575,9 +576,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Runs a handler with no middleware around it.
-    private static func run(_ handler: ErasedHandler, _ call: ServerCall) async throws(RPCError)
-        -> ServerResponse
-    {
+    private static func run(_ handler: ErasedHandler, _ call: ServerCall) async throws(RPCError) -> ServerResponse {
         switch handler {
         case .inline(let run): ServerResponse(payload: try run(call.payload, call.context))
         case .async(let run): ServerResponse(payload: try await run(call.payload, call.context))
