@@ -73,4 +73,26 @@ struct StandardServerMiddlewareTests {
         let values = try systemMetrics.expectTimer("mesh_rpc_server_duration", dims).values
         #expect(values.count == 1 && values[0] >= 40_000_000)
     }
+
+    @Test func anInlineCallsScopeShadowsTheTasksOnlyWhileItRuns() async throws {
+        let step = StandardServerMiddleware(logger: quietLogger)
+        let outer = MeshInstant(nanoseconds: 42)
+        let callDeadline = SystemClock().now() + .seconds(5)
+        let seen = Recorder<MeshInstant?>()
+        let started = Recorder<Task<MeshInstant?, Never>>()
+        try await CallScope.withScope(deadline: outer) {
+            let handler: InlineHandler = { bytes, _ in
+                seen.append(CallScope.deadline)
+                // A task started here does not get the inline call's scope (it lives in the thread's storage): it
+                // inherits the task-local of wherever it is created, here the test's.
+                started.append(Task { CallScope.deadline })
+                return Array(bytes)
+            }
+            _ = try step.serveInline(serverCall("inventory/Get", deadline: callDeadline), handler).get()
+            #expect(CallScope.deadline == outer)  // restored once the call is over
+        }
+        #expect(seen.all == [callDeadline])
+        #expect(await started.all[0].value == outer)
+        #expect(CallScope.deadline == nil)
+    }
 }

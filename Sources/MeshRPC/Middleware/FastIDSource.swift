@@ -1,11 +1,5 @@
 import MeshCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A source of random-looking 64-bit ids for trace and span ids: SplitMix64 over a counter of the calling
 /// thread, seeded once per thread from the system generator. No system call, no lock and no shared memory per
 /// id (the system generator costs a `getrandom` call per value, and a process-wide atomic counter moves a cache
@@ -23,25 +17,14 @@ struct FastIDSource: RandomNumberGenerator {
     }
 }
 
-/// One counter per thread, in thread-specific storage (freed when the thread exits).
+/// One counter per thread, seeded from the system generator on the thread's first id.
 private enum ThreadCounter {
-    static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        #if canImport(Darwin)
-        let status = pthread_key_create(&key) { $0.deallocate() }
-        #else
-        let status = pthread_key_create(&key) { $0?.deallocate() }
-        #endif
-        precondition(status == 0, "pthread_key_create failed (\(status)): no thread-specific storage for trace ids")
-        return key
-    }()
+    static let slot = ThreadSlot<UInt64>("trace ids")
 
     static func current() -> UnsafeMutablePointer<UInt64> {
-        if let existing = pthread_getspecific(key) { return existing.assumingMemoryBound(to: UInt64.self) }
-        let counter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
-        var system = SystemRandomNumberGenerator()
-        counter.initialize(to: system.next())
-        pthread_setspecific(key, counter)
-        return counter
+        slot.pointer {
+            var system = SystemRandomNumberGenerator()
+            return system.next()
+        }
     }
 }

@@ -59,7 +59,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
     public func begin(
         _ call: ServerCall, arrivedAt: MeshInstant? = nil, _ start: (Admitted) -> Task<Void, Never>
     ) throws(RPCError) -> Task<Void, Never> {
-        try admit(call, arrivedAt: arrivedAt, then: start)
+        try admit(call, arrivedAt: arrivedAt, forTask: true, then: start)
     }
 
     /// Serves `call` with an inline handler right here, around it as `interceptInline` does, without the
@@ -69,7 +69,7 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
         -> Result<ServerResponse, RPCError>
     {
         do throws(RPCError) {
-            return try admit(call, arrivedAt: arrivedAt) { admitted in
+            return try admit(call, arrivedAt: arrivedAt, forTask: false) { admitted in
                 let result: Result<ServerResponse, RPCError>
                 do throws(RPCError) {
                     result = .success(ServerResponse(payload: try handler(call.payload, call.context)))
@@ -85,11 +85,14 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
 
     /// `begin` for any result (specialized for the two public forms: a generic public entry point would look up
     /// type metadata at run time on every call).
-    private func admit<R>(_ call: ServerCall, arrivedAt: MeshInstant?, then start: (Admitted) -> R)
-        throws(RPCError) -> R
-    {
+    /// `forTask`: bind the scope in the task-local (a task `start` creates inherits it) rather than in the thread's
+    /// storage (for an inline handler: no allocation).
+    private func admit<R>(
+        _ call: ServerCall, arrivedAt: MeshInstant?, forTask: Bool, then start: (Admitted) -> R
+    ) throws(RPCError) -> R {
         let admitted = Admitted(start: (core.onSystemClock ? arrivedAt : nil) ?? core.clock.now())
-        return try CallScope.withInline(core.scope(of: call)) { () throws(RPCError) -> R in
+        // A local function, not a closure value: passed only to non-escaping parameters, it captures without a copy.
+        func scoped() throws(RPCError) -> R {
             do throws(RPCError) {
                 try core.admit(call, at: admitted.start)
             } catch {
@@ -98,6 +101,8 @@ public struct StandardServerMiddleware: InlineServerMiddleware {
             }
             return start(admitted)
         }
+        let values = core.scope(of: call)
+        return try forTask ? CallScope.forTasks(values, scoped) : CallScope.withInline(values, scoped)
     }
 
     /// The handler's `result` for a call `begin` admitted, as `intercept` returns it: refused if it came past the
