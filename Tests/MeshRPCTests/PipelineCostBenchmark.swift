@@ -218,10 +218,11 @@ struct PipelineCostBenchmark {
             // A rule that does not match echo: the lookups still run.
             policy.requireRoles(["admin"], for: "admin/*")
             // MESH_BENCH_SIDE=server, client, client-standard or client-resilience: the default pipeline (or a
-            // part of it) on that end only, an ablation.
+            // part of it) on that end only, an ablation. MESH_BENCH_SIDE=no-resilience: both ends as `standard`
+            // makes them by default, i.e. without the client's breaker and retries.
             if !side.hasPrefix("client") { router.pipeline = .standard(logger: logger, authorization: policy) }
             if side != "server" { clientPipeline = .standard(logger: logger, resilience: try ResilienceMiddleware()) }
-            if side == "client-standard" { clientPipeline = .standard(logger: logger) }
+            if side == "client-standard" || side == "no-resilience" { clientPipeline = .standard(logger: logger) }
             if side == "client-resilience" { clientPipeline = ClientPipeline([try ResilienceMiddleware()]) }
             if side == "client-passthrough" { clientPipeline = ClientPipeline([PassThrough()]) }
             if side == "client-tracing" { clientPipeline = ClientPipeline([TracingMiddleware()]) }
