@@ -16,7 +16,7 @@ public enum CallScope {
     /// The trace context of the call being served (its span is this node's span).
     public static var trace: TraceContext? { bound.trace }
 
-    /// Both values in one task-local, so a served call costs one binding (one push), not one per value.
+    /// Both values together, so a served call binds once, not once per value.
     struct Values: Sendable {
         var deadline: MeshInstant?
         var trace: TraceContext?
