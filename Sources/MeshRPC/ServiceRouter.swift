@@ -6,6 +6,16 @@ public enum ErasedHandler: Sendable {
     case inline(InlineHandler)
     /// Runs as a task (preferring the connection's event loop as executor).
     case async(AsyncHandler)
+
+    /// Serves `call` with this handler alone, no middleware around it (what follows a pipeline's last step). Inlinable:
+    /// the transport's task then runs it without an async frame of its own.
+    @inlinable
+    nonisolated(nonsending) public func serve(_ call: ServerCall) async throws(RPCError) -> ServerResponse {
+        switch self {
+        case .inline(let run): ServerResponse(payload: try run(call.payload, call.context))
+        case .async(let run): ServerResponse(payload: try await run(call.payload, call.context))
+        }
+    }
 }
 
 /// A handler that runs as a task; it runs on the executor of the pipeline that calls it (no hop of its own).

@@ -182,27 +182,27 @@ public final class MeshConnection: Sendable {
                 timeout: options.timeout, oneWay: false
             ).get()
             guard response.status.code == .ok else { throw RPCError(status: response.status) }
-        } else if pipeline.soleStandardStep != nil {
-            // The standard step run here around each attempt: what `pipeline.send` does, minus its async layers. The
-            // step is used in place through `self` (a copy would count a reference of its shared state per call).
-            var attempts = try pipeline.soleStandardStep!.begin(
-                ClientCall(
-                    descriptor, peer: peer.name, metadata: options.metadata, trace: options.trace,
-                    payload: request.encoded(), timeout: options.timeout))
-            while true {
-                let result = await attempt(attempts.call)
-                guard let delay = pipeline.soleStandardStep!.finish(&attempts, result) else {
-                    response = try result.get()
-                    break
-                }
-                try await pipeline.soleStandardStep!.retry(&attempts, after: delay)
-            }
         } else {
             let call = ClientCall(
                 descriptor, peer: peer.name, metadata: options.metadata, trace: options.trace,
                 payload: request.encoded(), timeout: options.timeout)
-            response = try await pipeline.send(call) { [self] call async throws(RPCError) -> ResponseHead in
-                try await attempt(call).get()
+            if pipeline.soleStandardStep != nil {
+                // The standard step run here around each attempt: what `pipeline.send` does, minus its async layers.
+                // The step is used in place through `self` (a copy would count a reference of its shared state per
+                // call), and the call moves into it.
+                var attempts = try pipeline.soleStandardStep!.begin(consume call)
+                while true {
+                    let result = await attempt(attempts.call)
+                    guard let delay = pipeline.soleStandardStep!.finish(&attempts, result) else {
+                        response = try result.get()
+                        break
+                    }
+                    try await pipeline.soleStandardStep!.retry(&attempts, after: delay)
+                }
+            } else {
+                response = try await pipeline.send(call) { [self] call async throws(RPCError) -> ResponseHead in
+                    try await attempt(call).get()
+                }
             }
         }
         do {

@@ -534,7 +534,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                     Task(executorPreference: executor) {
                         let result: Result<ServerResponse, RPCError>
                         do throws(RPCError) {
-                            result = .success(try await Self.run(handler, serverCall))
+                            result = .success(try await handler.serve(serverCall))
                         } catch {
                             result = .failure(error)
                         }
@@ -573,14 +573,6 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             return router.pipeline.handleInline(call, handler: run)
         }
         return router.pipeline.soleStandardStep!.serveInline(call, arrivedAt: arrivedAt, run)
-    }
-
-    /// Runs a handler with no middleware around it.
-    private static func run(_ handler: ErasedHandler, _ call: ServerCall) async throws(RPCError) -> ServerResponse {
-        switch handler {
-        case .inline(let run): ServerResponse(payload: try run(call.payload, call.context))
-        case .async(let run): ServerResponse(payload: try await run(call.payload, call.context))
-        }
     }
 
     /// A request body that does not decode is answered `invalidArgument` with `<WireError code>: <detail>`;

@@ -53,20 +53,12 @@ public struct MetricsMiddleware: InlineServerMiddleware, ClientMiddleware {
         let start = clock.now()
         do {
             let response = try await next(call)
-            recordClient(call.method, .ok, clock.now() - start)
+            client.record(call.method, .ok, clock.now() - start)
             return response
         } catch {
-            recordClient(call.method, error.code, clock.now() - start)
+            client.record(call.method, error.code, clock.now() - start)
             throw error
         }
-    }
-
-    func recordClient(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
-        client.record(method, outcome, elapsed)
-    }
-
-    func recordServer(_ method: String, _ outcome: RPCStatus.Code, _ elapsed: MeshDuration) {
-        server.record(method, outcome, elapsed)
     }
 
     /// The metric objects of one side, per method and outcome, made on first use and then reused: an `ok` call to a

@@ -37,23 +37,14 @@ public struct ResilienceMiddleware: ClientMiddleware {
     nonisolated(nonsending) public func intercept(_ call: ClientCall, next: ClientNext) async throws(RPCError)
         -> ResponseHead
     {
-        try await send(call, startedAt: clock.now(), clock: clock, next: next).response
-    }
-
-    /// Every attempt of `call` from `start`, a reading of `clock` the caller already took (a fused step passes its
-    /// own clock and shares its readings): the response and the reading taken when it arrived.
-    nonisolated(nonsending) func send(
-        _ call: ClientCall, startedAt start: MeshInstant, clock: any MeshClock, next: ClientNext
-    ) async throws(RPCError) -> (response: ResponseHead, finishedAt: MeshInstant) {
-        var attempts = try begin(call, at: start)
+        var attempts = try begin(call, at: clock.now())
         var retry: ClientCall?  // nil: the first attempt, which has the whole timeout and goes as it is, without a copy
         while true {
             let failure: RPCError
             do {
                 let response = try await retry == nil ? next(call) : next(retry!)
-                let finishedAt = clock.now()
-                _ = settle(&attempts, nil, at: finishedAt)
-                return (response, finishedAt)
+                _ = settle(&attempts, nil, at: clock.now())
+                return response
             } catch {
                 failure = error
             }

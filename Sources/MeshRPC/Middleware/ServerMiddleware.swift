@@ -20,10 +20,7 @@ public struct ServerNext: Sendable {
         if index < steps.count {
             return try await steps[index].intercept(call, next: Self.after(index, of: steps, handler))
         }
-        switch handler {
-        case .inline(let run): return ServerResponse(payload: try run(call.payload, call.context))
-        case .async(let run): return ServerResponse(payload: try await run(call.payload, call.context))
-        }
+        return try await handler.serve(call)
     }
 
     /// What follows step `i`. After the last step it holds no steps: a call through a one-step pipeline (the
@@ -72,7 +69,7 @@ public struct ServerPipeline: Sendable {
     nonisolated(nonsending) public func handle(_ call: ServerCall, handler: ErasedHandler) async throws(RPCError)
         -> ServerResponse
     {
-        guard !middleware.isEmpty else { return try await ServerNext(steps: [], index: 0, handler: handler)(call) }
+        guard !middleware.isEmpty else { return try await handler.serve(call) }
         return try await middleware[0].intercept(call, next: ServerNext.after(0, of: middleware, handler))
     }
 
