@@ -77,6 +77,32 @@ func withEventLoopGroups<T>(
     }
 }
 
+/// A server transport serving `router` on loopback and a client transport (`name`, with `roles` and
+/// `clientPipeline`) in one cluster; both are shut down after `body`, which gets the client and the server's address.
+func withServerAndClient<T>(
+    router: ServiceRouter, client name: String = "client", roles: [String] = [],
+    clientPipeline: ClientPipeline = ClientPipeline(), _ body: (MeshTransport, HostPort) async throws -> T
+) async throws -> T {
+    try await withEventLoopGroup { group in
+        let cluster = RoleCluster()
+        let server = MeshTransport(
+            identity: cluster.identity("server"), router: router, group: group, logger: quietLogger)
+        let client = MeshTransport(
+            identity: cluster.identity(name, roles: roles), router: ServiceRouter(), clientPipeline: clientPipeline,
+            group: group, logger: quietLogger)
+        do {
+            let result = try await body(client, try await server.listen(on: loopback()))
+            await client.shutdown()
+            await server.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            await server.shutdown()
+            throw error
+        }
+    }
+}
+
 /// A cluster CA that issues development identities with roles.
 struct RoleCluster {
     let ca = ClusterCA(clusterName: "rpc-test", keyPair: .generate())
