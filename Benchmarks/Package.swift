@@ -7,7 +7,7 @@ let package = Package(
     name: "MeshBenchmarks",
     platforms: [.macOS("15.0")],
     products: [
-        .executable(name: "rpcbench", targets: ["rpcbench"]),
+        .executable(name: "rpcbench", targets: ["rpcbench"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -29,9 +29,12 @@ public struct CertificateBody: WireMessage, Hashable {
     /// Decodes and checks that both keys are 32 bytes and that name and keys are present.
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
         var r = PayloadReader(bytes)
-        var name: String?, publicKey: [UInt8]?, caPublicKey: [UInt8]?
+        var name: String?
+        var publicKey: [UInt8]?
+        var caPublicKey: [UInt8]?
         var roles: [String] = []
-        var notBefore: Int64 = 0, notAfter: Int64 = 0
+        var notBefore: Int64 = 0
+        var notAfter: Int64 = 0
         var clusterName = ""
         while let f = try r.next() {
             switch f.number {

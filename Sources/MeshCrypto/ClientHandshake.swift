@@ -91,7 +91,9 @@ public struct ClientHandshake: Sendable {
         )
         let keys = HandshakeTranscript.keys(shared: shared, th3: th3)
         state = .finished
-        return (auth, SessionKeys(send: keys.c2s, receive: keys.s2c, cipher: welcome.cipher), PeerInfo(certificate: cert))
+        return (
+            auth, SessionKeys(send: keys.c2s, receive: keys.s2c, cipher: welcome.cipher), PeerInfo(certificate: cert)
+        )
     }
 
     private var stateDescription: String {

@@ -26,8 +26,12 @@ struct HelloMessage: Sendable, Hashable {
     /// Decodes and checks shape: `malformedHandshake` for undecodable bytes, missing fields or wrong
     /// sizes; `unsupportedVersion` for any version but 1. (The cluster id is checked by the server.)
     init(decoding body: ArraySlice<UInt8>) throws(CryptoError) {
-        var version: UInt64?, clusterID: [UInt8]?, eph: [UInt8]?, nonce: [UInt8]?
-        var offered: [FrameCipher] = [], sawCipherField = false
+        var version: UInt64?
+        var clusterID: [UInt8]?
+        var eph: [UInt8]?
+        var nonce: [UInt8]?
+        var offered: [FrameCipher] = []
+        var sawCipherField = false
         do {
             var r = PayloadReader(body)
             while let f = try r.next() {
@@ -38,7 +42,9 @@ struct HelloMessage: Sendable, Hashable {
                 case 4: nonce = Array(try f.bytes())
                 case 5:
                     sawCipherField = true
-                    if let cipher = FrameCipher(rawValue: try f.uint()), !offered.contains(cipher) { offered.append(cipher) }
+                    if let cipher = FrameCipher(rawValue: try f.uint()), !offered.contains(cipher) {
+                        offered.append(cipher)
+                    }
                 default: break
                 }
             }

@@ -28,7 +28,8 @@ public struct NodeCertificate: WireMessage, Hashable {
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
         var r = PayloadReader(bytes)
-        var tbs: [UInt8]?, signature: [UInt8]?
+        var tbs: [UInt8]?
+        var signature: [UInt8]?
         while let f = try r.next() {
             switch f.number {
             case 1: tbs = Array(try f.bytes())

@@ -21,7 +21,8 @@ enum PEMBlock {
     /// The contents of the first block labelled `label` in `text`, or `malformedEncoding`.
     /// The BEGIN and END lines must stand on lines of their own (surrounding whitespace allowed).
     static func decode(label: String, _ text: String) throws(CryptoError) -> [UInt8] {
-        let begin = "-----BEGIN \(label)-----", end = "-----END \(label)-----"
+        let begin = "-----BEGIN \(label)-----"
+        let end = "-----END \(label)-----"
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
             .map { $0.trimmingASCIIWhitespace() }
         guard let b = lines.firstIndex(of: begin[...]) else {

@@ -38,7 +38,8 @@ private func encodeNamedKey(_ name: String, _ key: [UInt8]) -> [UInt8] {
 }
 
 private func decodeNamedKey(_ bytes: [UInt8], what: String) throws(CryptoError) -> (String, [UInt8]) {
-    var name: String?, key: [UInt8]?
+    var name: String?
+    var key: [UInt8]?
     do {
         var r = PayloadReader(bytes)
         while let f = try r.next() {

@@ -62,7 +62,8 @@ public struct ServerHandshake: Sendable {
         guard let cipher = FrameCipher.choose(offered: hello.ciphers, preference: ciphers) else {
             throw CryptoError(
                 .noCommonCipher,
-                "client offers \(hello.ciphers.isEmpty ? "no known cipher" : "\(hello.ciphers)"); this node accepts \(ciphers)")
+                "client offers \(hello.ciphers.isEmpty ? "no known cipher" : "\(hello.ciphers)"); this node accepts \(ciphers)"
+            )
         }
         let shared = try ephemeral.agree(with: hello.ephemeralPublicKey)
         let core = WelcomeCore(

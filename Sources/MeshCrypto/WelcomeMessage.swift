@@ -32,7 +32,10 @@ struct WelcomeCore: Sendable {
     /// Decodes a core; `malformedHandshake` for undecodable bytes, missing fields, wrong sizes or a
     /// signature field inside the core.
     init(decoding core: [UInt8]) throws(CryptoError) {
-        var eph: [UInt8]?, nonce: [UInt8]?, cert: NodeCertificate?, cipherNumber: UInt64?
+        var eph: [UInt8]?
+        var nonce: [UInt8]?
+        var cert: NodeCertificate?
+        var cipherNumber: UInt64?
         do {
             var r = PayloadReader(core)
             while let f = try r.next() {
@@ -58,7 +61,8 @@ struct WelcomeCore: Sendable {
         guard let cert else { throw CryptoError(.malformedHandshake, "welcome lacks field 3 (certificate)") }
         let cipher = cipherNumber.map(FrameCipher.init(rawValue:)) ?? .chacha20Poly1305
         guard let cipher else {
-            throw CryptoError(.noCommonCipher, "welcome field 5 names cipher \(cipherNumber!), which this node does not know")
+            throw CryptoError(
+                .noCommonCipher, "welcome field 5 names cipher \(cipherNumber!), which this node does not know")
         }
         self.init(ephemeralPublicKey: eph, nonce: nonce, certificate: cert, cipher: cipher)
     }

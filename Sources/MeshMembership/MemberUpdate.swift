@@ -6,7 +6,10 @@ import MeshWire
 /// always carries metadata whose name equals `name`.
 public struct MemberUpdate: Hashable, Sendable, WireMessage {
     public enum Kind: UInt8, Hashable, Sendable {
-        case alive = 0, suspect = 1, dead = 2, left = 3
+        case alive = 0
+        case suspect = 1
+        case dead = 2
+        case left = 3
     }
 
     public var kind: Kind
@@ -29,7 +32,10 @@ public struct MemberUpdate: Hashable, Sendable, WireMessage {
     }
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
-        var kind = Kind.alive, name = "", incarnation: UInt64 = 0, source = ""
+        var kind = Kind.alive
+        var name = ""
+        var incarnation: UInt64 = 0
+        var source = ""
         var metadata: MemberMetadata?
         var reader = PayloadReader(bytes)
         while let field = try reader.next() {

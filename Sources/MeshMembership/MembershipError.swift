@@ -34,7 +34,9 @@ public struct MembershipError: Error, Hashable, Sendable, CustomStringConvertibl
         self.cause = cause
     }
 
-    public static func == (a: MembershipError, b: MembershipError) -> Bool { a.code == b.code && a.message == b.message }
+    public static func == (a: MembershipError, b: MembershipError) -> Bool {
+        a.code == b.code && a.message == b.message
+    }
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(message)

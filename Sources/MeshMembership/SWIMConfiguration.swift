@@ -54,13 +54,15 @@ public struct SWIMConfiguration: Hashable, Sendable {
         try check(indirectProbes >= 0 && gossipFanout >= 1, "indirectProbes ≥ 0 and gossipFanout ≥ 1")
         try check(suspicionAlpha > 0 && suspicionBeta >= 1, "suspicionAlpha > 0 and suspicionBeta ≥ 1")
         try check(suspicionConfirmations >= 0 && retransmitMult >= 1, "confirmations ≥ 0, retransmitMult ≥ 1")
-        try check(gossipInterval > .zero && antiEntropyInterval > .zero && reconnectInterval > .zero
-                    && seedSyncInterval > .zero,
-                  "gossip, anti-entropy, seed sync and reconnect intervals must be positive")
+        try check(
+            gossipInterval > .zero && antiEntropyInterval > .zero && reconnectInterval > .zero
+                && seedSyncInterval > .zero,
+            "gossip, anti-entropy, seed sync and reconnect intervals must be positive")
         try check(maxLocalHealth >= 1, "maxLocalHealth must be at least 1")
         try check((4_096...65_536).contains(maxMetadataBytes), "maxMetadataBytes must be within 4 KiB...64 KiB")
-        try check(maxPacketBytes >= maxMetadataBytes + 1_024,
-                  "maxPacketBytes must leave 1 KiB beyond maxMetadataBytes (one alive statement and a digest)")
+        try check(
+            maxPacketBytes >= maxMetadataBytes + 1_024,
+            "maxPacketBytes must leave 1 KiB beyond maxMetadataBytes (one alive statement and a digest)")
     }
 
     /// Lifeguard's (min, max) suspicion timeouts for a cluster of `n` members.

@@ -23,7 +23,8 @@ extension SWIMInstance {
 
     /// This node's statement about itself.
     var ownStatement: MemberUpdate {
-        isLeaving ? MemberUpdate(kind: .left, name: myself.name, incarnation: incarnation)
+        isLeaving
+            ? MemberUpdate(kind: .left, name: myself.name, incarnation: incarnation)
             : .alive(myself, incarnation: incarnation)
     }
 

@@ -49,8 +49,12 @@ extension SWIMInstance {
         guard !isLeaving else { return false }
         if update.kind == .alive {
             if let key = update.metadata?.publicKey, !key.isEmpty, !myself.publicKey.isEmpty, key != myself.publicKey {
-                out.append(.event(.rejected(MembershipError(
-                    .identityConflict, "another key claims this node's name \(myself.name)"), from: address)))
+                out.append(
+                    .event(
+                        .rejected(
+                            MembershipError(
+                                .identityConflict, "another key claims this node's name \(myself.name)"), from: address)
+                    ))
                 return false
             }
             // A stale entry from before a restart: move past it so the current address wins.
@@ -88,8 +92,9 @@ extension SWIMInstance {
         }
         guard let existing = table[update.name] else {
             guard acceptable(&out) else { return false }
-            table[update.name] = MemberState(metadata: metadata, status: .alive(incarnation: update.incarnation),
-                                             statusChangedAt: now)
+            table[update.name] = MemberState(
+                metadata: metadata, status: .alive(incarnation: update.incarnation),
+                statusChangedAt: now)
             reachable.insert(update.name)
             addToProbeOrder(update.name)
             guard announceNew else {
@@ -103,8 +108,12 @@ extension SWIMInstance {
         if existing.status.isReachable, !existing.metadata.publicKey.isEmpty,
             metadata.publicKey != existing.metadata.publicKey
         {
-            out.append(.event(.rejected(MembershipError(
-                .identityConflict, "a different key claims \(update.name), which a live member holds"), from: address)))
+            out.append(
+                .event(
+                    .rejected(
+                        MembershipError(
+                            .identityConflict, "a different key claims \(update.name), which a live member holds"),
+                        from: address)))
             return false
         }
         guard update.incarnation > existing.status.incarnation, acceptable(&out) else { return false }

@@ -58,8 +58,10 @@ extension SWIMInstance {
         probe = ProbeState(
             target: target, sequence: sequence, sentAt: now, timeoutAt: now + probeTimeout, periodEnd: now + period)
         nextProbeAt = now + period
-        out.append(.send(.ping(sequence: sequence, target: target, gossip: takeGossip(for: target)), to: address,
-                         peer: target))
+        out.append(
+            .send(
+                .ping(sequence: sequence, target: target, gossip: takeGossip(for: target)), to: address,
+                peer: target))
     }
 
     /// Puts a newly known member at a random place in the part of the round not yet probed.
@@ -140,8 +142,10 @@ extension SWIMInstance {
                 suspicions[name] = suspicion
                 finalChecks[sequence] = name
                 scheduleSuspicion(name)
-                out.append(.send(.ping(sequence: sequence, target: name, gossip: takeGossip(for: name)), to: address,
-                                 peer: name))
+                out.append(
+                    .send(
+                        .ping(sequence: sequence, target: name, gossip: takeGossip(for: name)), to: address,
+                        peer: name))
             }
         }
     }

@@ -150,8 +150,10 @@ public struct SWIMInstance: Sendable {
             if target == myself.name {
                 out.append(.send(.ack(sequence: seq, gossip: takeGossip(for: nil)), to: address))
             } else {
-                out.append(.event(.rejected(
-                    MembershipError(.wrongTarget, "ping for \(target) reached \(myself.name)"), from: address)))
+                out.append(
+                    .event(
+                        .rejected(
+                            MembershipError(.wrongTarget, "ping for \(target) reached \(myself.name)"), from: address)))
             }
         case .ack(let seq, _):
             handleAck(seq, from: address, now: now, into: &out)

@@ -97,7 +97,11 @@ public enum SWIMMessage: Hashable, Sendable, WireMessage {
     }
 
     private static func decodeVariant(_ number: Int, _ body: ArraySlice<UInt8>) throws(WireError) -> SWIMMessage {
-        var seq: UInt64 = 0, target = "", address = "", isReply = false, mask: UInt64 = 0
+        var seq: UInt64 = 0
+        var target = ""
+        var address = ""
+        var isReply = false
+        var mask: UInt64 = 0
         var updates: [MemberUpdate] = []
         var digest: [UInt64] = []
         var reader = PayloadReader(body)
@@ -139,7 +143,9 @@ public enum SWIMMessage: Hashable, Sendable, WireMessage {
         var out: [UInt8] = []
         out.reserveCapacity(values.count * 8)
         for value in values {
-            for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+            for shift in stride(from: 0, to: 64, by: 8) {
+                out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+            }
         }
         return out
     }

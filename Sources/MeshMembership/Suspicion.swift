@@ -22,8 +22,10 @@ struct Suspicion: Hashable, Sendable {
     private(set) var accusers: Set<String>
     var finalCheck: FinalCheck?
 
-    init(incarnation: UInt64, start: MeshInstant, accuser: String, timeouts: (min: MeshDuration, max: MeshDuration),
-         required: Int) {
+    init(
+        incarnation: UInt64, start: MeshInstant, accuser: String, timeouts: (min: MeshDuration, max: MeshDuration),
+        required: Int
+    ) {
         self.incarnation = incarnation
         self.start = start
         self.minimum = timeouts.min

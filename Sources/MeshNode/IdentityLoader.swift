@@ -15,7 +15,8 @@ public enum IdentityLoader {
             let key = try decode(keyPath, "node key") { try SigningKeyPair(pem: $0) }
             let identity = NodeIdentity(keyPair: key, certificate: certificate, trust: trust)
             guard identity.name == name else {
-                throw NodeError("certificate \(certificatePath) is for '\(identity.name)', but this node is named '\(name)'")
+                throw NodeError(
+                    "certificate \(certificatePath) is for '\(identity.name)', but this node is named '\(name)'")
             }
             let now = WallTime(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
             do {

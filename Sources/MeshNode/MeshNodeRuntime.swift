@@ -47,10 +47,12 @@ public final class MeshNodeRuntime: Service, Sendable {
         nodeLogger[metadataKey: "mesh.node"] = "\(configuration.name)"
         let logger = nodeLogger
         self.logger = logger
-        let identity = try IdentityLoader.load(configuration.identity, name: configuration.name, roles: configuration.roles)
+        let identity = try IdentityLoader.load(
+            configuration.identity, name: configuration.name, roles: configuration.roles)
         self.identity = identity
         if case .development = configuration.identity {
-            logger.warning("using the built-in development CA: any node can join this cluster; do not use in production")
+            logger.warning(
+                "using the built-in development CA: any node can join this cluster; do not use in production")
         }
         var router = services
         let box = RuntimeBox()
@@ -86,13 +88,17 @@ public final class MeshNodeRuntime: Service, Sendable {
             onEvent: { event in
                 switch event {
                 case .established(let peer, let address, let inbound):
-                    logger.info("peer connected", metadata: [
-                        "mesh.peer": "\(peer)", "mesh.remote": "\(address)", "mesh.inbound": "\(inbound)",
-                    ])
+                    logger.info(
+                        "peer connected",
+                        metadata: [
+                            "mesh.peer": "\(peer)", "mesh.remote": "\(address)", "mesh.inbound": "\(inbound)",
+                        ])
                 case .closed(let peer, let address, _, let error?):
-                    logger.info("peer connection closed", metadata: [
-                        "mesh.peer": "\(peer ?? "?")", "mesh.remote": "\(address)", "reason": "\(error)",
-                    ])
+                    logger.info(
+                        "peer connection closed",
+                        metadata: [
+                            "mesh.peer": "\(peer ?? "?")", "mesh.remote": "\(address)", "reason": "\(error)",
+                        ])
                 case .closed:
                     break
                 }
@@ -182,8 +188,9 @@ public final class MeshNodeRuntime: Service, Sendable {
         let wildcard = ["0.0.0.0", "::", ""].contains(bound.host)
         let advertised = configuration.membership.advertise ?? bound
         if wildcard && configuration.membership.advertise == nil {
-            logger.warning("listening on a wildcard address without --advertise: other members cannot reach this node",
-                           metadata: ["mesh.listen": "\(bound)"])
+            logger.warning(
+                "listening on a wildcard address without --advertise: other members cannot reach this node",
+                metadata: ["mesh.listen": "\(bound)"])
         }
         return MemberMetadata(
             name: configuration.name, rpcAddress: advertised.description,

@@ -1,3 +1,5 @@
+import MeshCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MeshCore
 
 /// A peer's recent latency as a peak-sensitive, time-decaying average (Finagle's and linkerd's "peak EWMA").
 ///

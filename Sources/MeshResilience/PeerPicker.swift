@@ -44,7 +44,8 @@ public struct PeerPicker: Hashable, Sendable {
             let first = Int.random(in: 0..<available.count, using: &rng)
             var second = Int.random(in: 0..<(available.count - 1), using: &rng)
             if second >= first { second += 1 }
-            let a = available[first], b = available[second]
+            let a = available[first]
+            let b = available[second]
             return b.cost < a.cost ? b.id : a.id
         }
     }

@@ -23,7 +23,11 @@ public struct DeadLetter: WireMessage, Hashable {
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
         var r = PayloadReader(bytes)
-        var subscriber = "", sequence: UInt64 = 0, type: UInt64 = 0, key = "", reason = ""
+        var subscriber = ""
+        var sequence: UInt64 = 0
+        var type: UInt64 = 0
+        var key = ""
+        var reason = ""
         while let f = try r.next() {
             switch f.number {
             case 1: subscriber = try f.string()

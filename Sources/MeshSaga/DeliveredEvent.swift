@@ -19,8 +19,12 @@ public struct DeliveredEvent: WireMessage, Hashable {
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
         var r = PayloadReader(bytes)
-        var node = "", epoch: UInt64 = 0, sequence: UInt64 = 0, type: UInt64 = 0
-        var key = "", payload: [UInt8] = []
+        var node = ""
+        var epoch: UInt64 = 0
+        var sequence: UInt64 = 0
+        var type: UInt64 = 0
+        var key = ""
+        var payload: [UInt8] = []
         while let f = try r.next() {
             switch f.number {
             case 1: node = try f.string()

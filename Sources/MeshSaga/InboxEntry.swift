@@ -39,7 +39,9 @@ public struct InboxEntry: WireMessage, Hashable {
             switch f.number {
             case 1:
                 var m = PayloadReader(try f.bytes())
-                var node = "", epoch: UInt64 = 0, sequence: UInt64 = 0
+                var node = ""
+                var epoch: UInt64 = 0
+                var sequence: UInt64 = 0
                 while let g = try m.next() {
                     switch g.number {
                     case 1: node = try g.string()

@@ -93,7 +93,9 @@ public final class MeshTransport: Sendable {
 
     /// Adds the connection handler to a fresh channel and registers the connection once established.
     @discardableResult
-    private func install(on channel: any Channel, role: MeshConnectionHandler.Role) throws -> EventLoopFuture<MeshConnection> {
+    private func install(on channel: any Channel, role: MeshConnectionHandler.Role) throws -> EventLoopFuture<
+        MeshConnection
+    > {
         let established = channel.eventLoop.makePromise(of: PeerInfo.self)
         let handler = MeshConnectionHandler(
             role: role,
@@ -149,7 +151,8 @@ public final class MeshTransport: Sendable {
 
     /// Opens a new connection to `address` and completes the handshake. Most callers want
     /// `connection(to:)`, which reuses an existing one.
-    public func connect(to address: HostPort, expectedPeerName: String? = nil) async throws(RPCError) -> MeshConnection {
+    public func connect(to address: HostPort, expectedPeerName: String? = nil) async throws(RPCError) -> MeshConnection
+    {
         let identity = self.identity
         // The handler is installed before the socket connects, so no byte or close can slip past it.
         let result = group.next().makePromise(of: MeshConnection.self)
@@ -168,8 +171,9 @@ public final class MeshTransport: Sendable {
         do {
             channel = try await bootstrap.connect(host: address.host, port: address.port).get()
         } catch {
-            let failure = RPCError(.unavailable, "cannot connect to \(address): \(error)",
-                                   cause: ConnectionError(.connectFailed, "\(error)"))
+            let failure = RPCError(
+                .unavailable, "cannot connect to \(address): \(error)",
+                cause: ConnectionError(.connectFailed, "\(error)"))
             result.fail(failure)
             throw failure
         }
@@ -212,9 +216,11 @@ public final class MeshTransport: Sendable {
             }
             let step: Step = state.withLock { state in
                 if state.shuttingDown { return .refuse(RPCError(.unavailable, "transport is shutting down")) }
-                if let peerName, let existing = state.connections.values.first(where: {
-                    $0.peer.name == peerName && $0.isAvailable
-                }) {
+                if let peerName,
+                    let existing = state.connections.values.first(where: {
+                        $0.peer.name == peerName && $0.isAvailable
+                    })
+                {
                     return .use(existing)
                 }
                 switch state.dials[address] {
@@ -247,7 +253,10 @@ public final class MeshTransport: Sendable {
                 let wait = until - .now()
                 let tooLate = deadline.map { clock.now() + .nanoseconds(wait.nanoseconds) > $0 } ?? false
                 if !waitForReady || tooLate {
-                    throw RPCError(.unavailable, "\(address) is unreachable (next attempt in \(MeshDuration.nanoseconds(wait.nanoseconds))): \(lastError.message)", cause: lastError)
+                    throw RPCError(
+                        .unavailable,
+                        "\(address) is unreachable (next attempt in \(MeshDuration.nanoseconds(wait.nanoseconds))): \(lastError.message)",
+                        cause: lastError)
                 }
                 try? await Task.sleep(for: .nanoseconds(wait.nanoseconds))
                 if Task.isCancelled { throw RPCError(.cancelled, "cancelled while waiting to reconnect to \(address)") }
@@ -259,11 +268,14 @@ public final class MeshTransport: Sendable {
                     return c
                 } catch {
                     let backoff = backoffDelay(attempt: attempt)
-                    logger.info("dial failed; backing off", metadata: [
-                        "mesh.address": "\(address)", "error": "\(error)", "backoff": "\(backoff)",
-                    ])
+                    logger.info(
+                        "dial failed; backing off",
+                        metadata: [
+                            "mesh.address": "\(address)", "error": "\(error)", "backoff": "\(backoff)",
+                        ])
                     state.withLock {
-                        $0.dials[address] = .backoff(until: .now() + .nanoseconds(backoff.nanoseconds), attempt: attempt + 1, lastError: error)
+                        $0.dials[address] = .backoff(
+                            until: .now() + .nanoseconds(backoff.nanoseconds), attempt: attempt + 1, lastError: error)
                     }
                     promise.fail(error)
                     throw error

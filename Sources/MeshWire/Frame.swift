@@ -127,7 +127,8 @@ public struct FrameDecoder: Sendable {
     public func decode(buffer: inout ByteBuffer) throws(WireError) -> Frame? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
         guard length >= FrameHeader.size else {
-            throw WireError(.frameTooShort, "length prefix \(length) is smaller than the \(FrameHeader.size)-byte header")
+            throw WireError(
+                .frameTooShort, "length prefix \(length) is smaller than the \(FrameHeader.size)-byte header")
         }
         guard UInt64(length) <= UInt64(maxBodyLength) + UInt64(FrameHeader.size) else {
             throw WireError(

@@ -46,14 +46,16 @@ struct DemoCommand: AsyncParsableCommand {
             Greeting(text: "hello \(context.peerName), you said '\(request.text)'")
         }
         let nodeB = try MeshNodeRuntime(
-            configuration: NodeConfiguration(name: "node-b", listen: HostPort(host: "127.0.0.1", port: 0),
-                                             dataDirectory: "/tmp/mesh-demo-b", roles: ["greeter"]),
+            configuration: NodeConfiguration(
+                name: "node-b", listen: HostPort(host: "127.0.0.1", port: 0),
+                dataDirectory: "/tmp/mesh-demo-b", roles: ["greeter"]),
             services: services,
             logger: logger
         )
         let nodeA = try MeshNodeRuntime(
-            configuration: NodeConfiguration(name: "node-a", listen: HostPort(host: "127.0.0.1", port: 0),
-                                             dataDirectory: "/tmp/mesh-demo-a", roles: ["edge"]),
+            configuration: NodeConfiguration(
+                name: "node-a", listen: HostPort(host: "127.0.0.1", port: 0),
+                dataDirectory: "/tmp/mesh-demo-a", roles: ["edge"]),
             logger: logger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -61,11 +63,15 @@ struct DemoCommand: AsyncParsableCommand {
             group.addTask { try await nodeA.run() }
             let addressB = await nodeB.boundAddress()
             let addressA = await nodeA.boundAddress()
-            say("node-a listening on \(addressA), node-b listening on \(addressB) (development CA: INSECURE, demo only)")
+            say(
+                "node-a listening on \(addressA), node-b listening on \(addressB) (development CA: INSECURE, demo only)"
+            )
 
             let start = ContinuousClock.now
             let connection = try await nodeA.transport.connection(to: addressB)
-            say("node-a -> node-b: signed handshake done in \(ContinuousClock.now - start); peer certificate name '\(connection.peer.name)', roles \(connection.peer.roles)")
+            say(
+                "node-a -> node-b: signed handshake done in \(ContinuousClock.now - start); peer certificate name '\(connection.peer.name)', roles \(connection.peer.roles)"
+            )
 
             for word in ["ping", "bonjour", "hola"] {
                 let reply = try await connection.call(Self.hello, Greeting(text: word))
@@ -95,7 +101,9 @@ struct DemoCommand: AsyncParsableCommand {
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 let rate = Int(Double(perWorker * concurrency) / seconds)
                 let where_ = onLoop ? "callers on the connection's event loop" : "callers on the global executor"
-                say("burst: \(perWorker * concurrency) sealed calls, \(concurrency) in flight on one connection, \(where_): \(rate) calls/s")
+                say(
+                    "burst: \(perWorker * concurrency) sealed calls, \(concurrency) in flight on one connection, \(where_): \(rate) calls/s"
+                )
             }
 
             // A node from another cluster (its own CA) is refused by node-b.
@@ -107,11 +115,15 @@ struct DemoCommand: AsyncParsableCommand {
                 _ = try await intruder.connect(to: addressB)
                 say("UNEXPECTED: the intruder was accepted")
             } catch {
-                say("a node with another cluster's certificate tried node-b -> refused: \(error.code): \(error.message)")
+                say(
+                    "a node with another cluster's certificate tried node-b -> refused: \(error.code): \(error.message)"
+                )
             }
 
             let info = try await connection.call(AdminService.info, RawMessage([]))
-            say("node-b info: services \(info.services), connections \(info.connections.map { "\($0.peer)\($0.inbound ? " (inbound)" : "")" })")
+            say(
+                "node-b info: services \(info.services), connections \(info.connections.map { "\($0.peer)\($0.inbound ? " (inbound)" : "")" })"
+            )
 
             say("shutting down (graceful: goAway, drain, close)")
             group.cancelAll()

@@ -33,7 +33,8 @@ struct CACommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a cluster CA: <out>/ca.key (secret: keep it offline) and <out>/cluster.trust (give to every node)."
+            abstract:
+                "Create a cluster CA: <out>/ca.key (secret: keep it offline) and <out>/cluster.trust (give to every node)."
         )
 
         @Option(help: "Cluster name; nodes of clusters with other names or CA keys never talk to each other.")
@@ -63,7 +64,8 @@ struct CertCommand: ParsableCommand {
 
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a node key and a certificate for it signed by the cluster CA: <out>/<name>.key and <out>/<name>.cert."
+            abstract:
+                "Create a node key and a certificate for it signed by the cluster CA: <out>/<name>.key and <out>/<name>.cert."
         )
 
         @Option(help: "The CA key file from `meshnode ca create`.")
@@ -83,7 +85,9 @@ struct CertCommand: ParsableCommand {
 
         func validate() throws {
             guard days > 0 && days <= 3650 else { throw ValidationError("--days must be between 1 and 3650") }
-            guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be non-empty and contain no '/'") }
+            guard !name.isEmpty, !name.contains("/") else {
+                throw ValidationError("--name must be non-empty and contain no '/'")
+            }
         }
 
         func run() throws {
@@ -113,7 +117,8 @@ struct CertCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a certificate, and check it against a cluster trust file.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a certificate, and check it against a cluster trust file.")
 
         @Argument(help: "Certificate file.")
         var file: String

@@ -14,10 +14,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The node's stable name, e.g. inventory-1. Must match the name in its certificate.")
     var name: String
 
-    @Option(help: "Address to accept peers on, HOST:PORT (IPv6 as [::1]:PORT; port 0 picks a free port, printed as `listening HOST:PORT` on stdout).")
+    @Option(
+        help:
+            "Address to accept peers on, HOST:PORT (IPv6 as [::1]:PORT; port 0 picks a free port, printed as `listening HOST:PORT` on stdout)."
+    )
     var listen: String = "127.0.0.1:7400"
 
-    @Option(name: .customLong("seed"), help: "A node to join through, HOST:PORT. Repeatable. A node that is its own only seed starts a cluster.")
+    @Option(
+        name: .customLong("seed"),
+        help: "A node to join through, HOST:PORT. Repeatable. A node that is its own only seed starts a cluster.")
     var seeds: [String] = []
 
     @Option(help: "Directory for the node's durable state (event logs, cursors). Created if missing.")
@@ -26,7 +31,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated roles (used for the development certificate).")
     var roles: String = ""
 
-    @Option(help: "Cluster trust file (from `meshnode ca create`). Without --trust/--cert/--key the built-in INSECURE development CA is used.")
+    @Option(
+        help:
+            "Cluster trust file (from `meshnode ca create`). Without --trust/--cert/--key the built-in INSECURE development CA is used."
+    )
     var trust: String?
 
     @Option(help: "This node's certificate file (from `meshnode cert issue`).")
@@ -132,10 +140,12 @@ struct RunCommand: AsyncParsableCommand {
             testEcho: testEcho,
             membership: try membership()
         )
-        let node = try MeshNodeRuntime(configuration: configuration, logger: logger, onListening: { address in
-            // A machine-readable readiness line on stdout (tests and scripts wait for it).
-            FileHandle.standardOutput.write(Data("listening \(address)\n".utf8))
-        })
+        let node = try MeshNodeRuntime(
+            configuration: configuration, logger: logger,
+            onListening: { address in
+                // A machine-readable readiness line on stdout (tests and scripts wait for it).
+                FileHandle.standardOutput.write(Data("listening \(address)\n".utf8))
+            })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -1,6 +1,7 @@
 import MeshWire
 import NIOCore
 import Testing
+
 @testable import MeshCrypto
 
 /// The array variants of sealing and opening (the transport's hot path) produce and accept exactly the bytes

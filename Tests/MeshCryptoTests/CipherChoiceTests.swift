@@ -2,6 +2,7 @@ import MeshCore
 import MeshWire
 import NIOCore
 import Testing
+
 @testable import MeshCrypto
 
 /// The pure handshakes' cipher choice (proto-spec/handshake.md, "Cipher choice") and the AES key usage limit.
@@ -20,7 +21,8 @@ import Testing
         try #require(FrameCipher.aes256GCM.isAvailable)
         #expect(try handshake(client: Self.both, server: Self.both).0.cipher == .aes256GCM)
         #expect(try handshake(client: [.chacha20Poly1305, .aes256GCM], server: Self.both).1.cipher == .aes256GCM)
-        #expect(try handshake(client: Self.both, server: [.chacha20Poly1305, .aes256GCM]).0.cipher == .chacha20Poly1305)
+        #expect(
+            try handshake(client: Self.both, server: [.chacha20Poly1305, .aes256GCM]).0.cipher == .chacha20Poly1305)
         #expect(try handshake(client: Self.both, server: [.chacha20Poly1305]).1.cipher == .chacha20Poly1305)
         #expect(try handshake(client: [.chacha20Poly1305], server: Self.both).0.cipher == .chacha20Poly1305)
     }
@@ -66,7 +68,8 @@ import Testing
         ).encoded()
         let th2 = HandshakeTranscript.th2(clusterID: Fixtures.ca.trust.clusterID, hello: hello, welcomeCore: core)
         let signature = Fixtures.server.keyPair.sign(HandshakeTranscript.serverSignatureContext + th2)
-        let welcome = HandshakeTranscript.appendSignature(signature, field: HandshakeTranscript.welcomeSignatureField, to: core)
+        let welcome = HandshakeTranscript.appendSignature(
+            signature, field: HandshakeTranscript.welcomeSignatureField, to: core)
         #expect {
             _ = try c.receiveWelcome(welcome[...])
         } throws: { ($0 as? CryptoError)?.code == .noCommonCipher }

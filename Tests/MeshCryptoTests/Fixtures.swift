@@ -2,6 +2,7 @@ import MeshCore
 import MeshWire
 import NIOCore
 import Testing
+
 @testable import MeshCrypto
 
 /// The fixed inputs of the published vectors (proto-spec/vectors/) and helpers shared by the tests.

@@ -2,6 +2,7 @@ import MeshCore
 import MeshWire
 import NIOCore
 import Testing
+
 @testable import MeshCrypto
 
 /// The handshake state machines: success, and each refusal with its exact error code.
@@ -46,8 +47,10 @@ import Testing
         #expect(s.peer.publicKey == Fixtures.client.keyPair.publicKey)
 
         // The keys carry frames both ways.
-        var clientSealer = c.keys.makeSealer(), serverOpener = s.keys.makeOpener()
-        var serverSealer = s.keys.makeSealer(), clientOpener = c.keys.makeOpener()
+        var clientSealer = c.keys.makeSealer()
+        var serverOpener = s.keys.makeOpener()
+        var serverSealer = s.keys.makeSealer()
+        var clientOpener = c.keys.makeOpener()
         let decoder = FrameDecoder()
         var wire = ByteBuffer()
         let ping = FrameHeader(type: .ping, streamID: 0)
@@ -235,7 +238,9 @@ import Testing
             .malformedHandshake, .unsupportedVersion, .wrongCluster, .weakKeyAgreement, .untrustedIssuer,
             .badCertificateSignature, .badHandshakeSignature,
         ]
-        var samples: [[UInt8]] = [[], [0], [0xFF], [UInt8](repeating: 0xFF, count: 20), [0x0A, 0xFF, 0xFF, 0xFF, 0x0F]]
+        var samples: [[UInt8]] = [
+            [], [0], [0xFF], [UInt8](repeating: 0xFF, count: 20), [0x0A, 0xFF, 0xFF, 0xFF, 0x0F],
+        ]
         for _ in 0..<200 {
             let n = Int.random(in: 0..<300, using: &rng)
             samples.append((0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) })

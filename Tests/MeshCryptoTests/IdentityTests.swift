@@ -1,6 +1,7 @@
 import MeshCore
 import MeshWire
 import Testing
+
 @testable import MeshCrypto
 
 /// Keys, certificates, cluster trust and their text encodings.

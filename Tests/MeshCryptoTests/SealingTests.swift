@@ -2,6 +2,7 @@ import MeshCore
 import MeshWire
 import NIOCore
 import Testing
+
 @testable import MeshCrypto
 
 /// Frame sealing: round trips, and every kind of tampering fails with `frameAuthenticationFailed`.

@@ -1,6 +1,7 @@
 import MeshCore
 import MeshWire
 import NIOCore
+
 @testable import MeshCrypto
 
 /// Computes the published vectors from `Fixtures` with the module's own code. The tests compare these
@@ -172,18 +173,24 @@ enum VectorBook {
         let welcome = try! server.receiveHello(hello[...])
         let clientResult = try! client.receiveWelcome(welcome[...])
         let serverResult = try! server.receiveAuth(clientResult.auth[...])
-        precondition(clientResult.keys == SessionKeys(
-            send: serverResult.keys.receive, receive: serverResult.keys.send, cipher: .aes256GCM))
+        precondition(
+            clientResult.keys
+                == SessionKeys(
+                    send: serverResult.keys.receive, receive: serverResult.keys.send, cipher: .aes256GCM))
         let welcomeCore = Array(welcome.dropLast(66))
-        let th2 = HandshakeTranscript.th2(clusterID: Fixtures.ca.trust.clusterID, hello: hello, welcomeCore: welcomeCore)
+        let th2 = HandshakeTranscript.th2(
+            clusterID: Fixtures.ca.trust.clusterID, hello: hello, welcomeCore: welcomeCore)
         f.add(
             "hello", hello,
             "Hello {1: 1, 2: cluster-id, 3: client-ephemeral-public, 4: client-nonce, 5: 2, 5: 1}   (ends 28 02 28 01)"
         )
         f.add("welcome-core", welcomeCore, "fields 1, 2, 3 as in handshake.txt, then 5 cipher: 2   (ends 28 02)")
         f.add("th2", th2, "as in handshake.txt, over this hello and welcome-core")
-        f.add("welcome", welcome, "welcome-core || 22 40 || Ed25519 by server-seed over \"mesh-hs-v1 server\\0\" || th2")
-        f.add("auth", clientResult.auth, "auth-core of handshake.txt || 12 40 || signature over th3 = BLAKE2b-256(th2 || auth-core)")
+        f.add(
+            "welcome", welcome, "welcome-core || 22 40 || Ed25519 by server-seed over \"mesh-hs-v1 server\\0\" || th2")
+        f.add(
+            "auth", clientResult.auth,
+            "auth-core of handshake.txt || 12 40 || signature over th3 = BLAKE2b-256(th2 || auth-core)")
         f.add("key-c2s", clientResult.keys.send, "derived as in handshake.txt from this transcript")
         f.add("key-s2c", clientResult.keys.receive)
         let ping = PingBody(opaque: 42).encoded()

@@ -3,6 +3,7 @@ import MeshCore
 import MeshWire
 import NIOCore
 import Testing
+
 @testable import MeshCrypto
 
 /// The files in proto-spec/vectors/ are loaded and every value is checked byte for byte against what
@@ -36,7 +37,9 @@ import Testing
 
     @Test func handshakeVectorsMatchFileAndDriveTheStateMachines() throws {
         let v = try check(VectorBook.handshake(), file: VectorBook.handshakeFile)
-        let hello = try #require(v["hello"]), welcome = try #require(v["welcome"]), auth = try #require(v["auth"])
+        let hello = try #require(v["hello"])
+        let welcome = try #require(v["welcome"])
+        let auth = try #require(v["auth"])
         var server = Fixtures.serverHandshake()
         #expect(try server.receiveHello(hello[...]) == welcome)
         var client = Fixtures.clientHandshake(expectedPeerName: "server-1")

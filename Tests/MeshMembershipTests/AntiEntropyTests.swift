@@ -34,11 +34,13 @@ struct AntiEntropyTests {
         a2.learn(["b"])
         #expect(a.digest == a2.digest)
         let before = a.digest
-        _ = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "c", incarnation: 0, source: "b")]),
-                      from: "b:7946", now: ms(1))
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "c", incarnation: 0, source: "b")]),
+            from: "b:7946", now: ms(1))
         #expect(a.digest == before)
-        _ = a.receive(.gossip([MemberUpdate(kind: .dead, name: "c", incarnation: 0, source: "b")]),
-                      from: "b:7946", now: ms(2))
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .dead, name: "c", incarnation: 0, source: "b")]),
+            from: "b:7946", now: ms(2))
         let afterDeath = a.digest
         #expect(afterDeath.differingBuckets(from: before) == [StateDigest.bucket(of: "c")])
         _ = a2.receive(.gossip([.alive(meta("c"), incarnation: 1)]), from: "c:7946", now: ms(3))
@@ -93,8 +95,9 @@ struct AntiEntropyTests {
         var nodes = ["a:7946": try makeInstance("a"), "b:7946": try makeInstance("b")]
         nodes["a:7946"]?.learn(["b", "x"])
         nodes["b:7946"]?.learn(["a", "x"])
-        _ = nodes["b:7946"]?.receive(.gossip([MemberUpdate(kind: .dead, name: "x", incarnation: 0, source: "b")]),
-                                     from: "c:7946", now: ms(1))
+        _ = nodes["b:7946"]?.receive(
+            .gossip([MemberUpdate(kind: .dead, name: "x", incarnation: 0, source: "b")]),
+            from: "c:7946", now: ms(1))
         let offer = SWIMDirective.send(.syncOffer(digest: [nodes["a:7946"]!.digest.root], gossip: []), to: "b:7946")
         let sent = exchange([offer], from: "a:7946", among: &nodes, now: ms(2))
         #expect(sent.count == 4)  // root offer, full offer, buckets, entries

@@ -36,7 +36,8 @@ func progress(_ line: String) {
 func runScoreboard(size: Int, seed: UInt64, stress: MeshDuration, healAfterReaping: Bool) throws -> SimulationReport {
     let clockStart = ProcessInfo.processInfo.systemUptime
     func step(_ what: String) {
-        progress("[N=\(size) " + String(format: "%.1fs", ProcessInfo.processInfo.systemUptime - clockStart) + "] \(what)")
+        progress(
+            "[N=\(size) " + String(format: "%.1fs", ProcessInfo.processInfo.systemUptime - clockStart) + "] \(what)")
     }
     let cluster = try SimulatedCluster(size: size, seed: seed)
     step("booted")
@@ -174,16 +175,18 @@ struct ClusterSimulationTests {
         }
     }
 
-    @Test("full scoreboard for N = 10, 100, 1000 (MESH_SIM_FULL=1, MESH_SIM_SIZES=10,100,1000, MESH_SIM_SEED=0)",
-          .enabled(if: ProcessInfo.processInfo.environment["MESH_SIM_FULL"] != nil))
+    @Test(
+        "full scoreboard for N = 10, 100, 1000 (MESH_SIM_FULL=1, MESH_SIM_SIZES=10,100,1000, MESH_SIM_SEED=0)",
+        .enabled(if: ProcessInfo.processInfo.environment["MESH_SIM_FULL"] != nil))
     func fullScoreboard() throws {
         var reports: [SimulationReport] = []
         let sizes = (ProcessInfo.processInfo.environment["MESH_SIM_SIZES"] ?? "10,100,1000")
             .split(separator: ",").compactMap { Int($0) }
         for size in sizes {
             let offset = UInt64(ProcessInfo.processInfo.environment["MESH_SIM_SEED"] ?? "0") ?? 0
-            let report = try runScoreboard(size: size, seed: UInt64(size) + offset, stress: .milliseconds(30_000),
-                                           healAfterReaping: true)
+            let report = try runScoreboard(
+                size: size, seed: UInt64(size) + offset, stress: .milliseconds(30_000),
+                healAfterReaping: true)
             reports.append(report)
             print(formatTable([report]))
         }

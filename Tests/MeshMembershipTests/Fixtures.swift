@@ -7,16 +7,18 @@ func ms(_ milliseconds: Int64) -> MeshInstant { MeshInstant.zero + .milliseconds
 func address(_ name: String) -> String { "\(name):7946" }
 
 func meta(_ name: String, services: [String] = [], key: [UInt8] = [], host: String? = nil) -> MemberMetadata {
-    MemberMetadata(name: name, rpcAddress: host ?? address(name), services: services, buildVersion: "0.1.0",
-                   publicKey: key)
+    MemberMetadata(
+        name: name, rpcAddress: host ?? address(name), services: services, buildVersion: "0.1.0",
+        publicKey: key)
 }
 
 func makeInstance(
     _ name: String, config: SWIMConfiguration = SWIMConfiguration(), seeds: [String] = [], now: MeshInstant = .zero,
     seed: UInt64 = 7, services: [String] = []
 ) throws -> SWIMInstance {
-    try SWIMInstance(config: config, myself: meta(name, services: services), seeds: seeds, now: now,
-                     rng: SeededRandom(seed: seed))
+    try SWIMInstance(
+        config: config, myself: meta(name, services: services), seeds: seeds, now: now,
+        rng: SeededRandom(seed: seed))
 }
 
 extension SWIMInstance {

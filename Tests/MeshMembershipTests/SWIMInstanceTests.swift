@@ -77,15 +77,17 @@ struct SWIMProbeTests {
     func refutation() throws {
         var a = try makeInstance("a")
         a.learn(["b"])
-        _ = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c")]),
-                      from: "c:7946", now: ms(100))
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c")]),
+            from: "c:7946", now: ms(100))
         #expect(a.member(named: "b")?.status == .suspect(incarnation: 0))
         let out = a.receive(.gossip([.alive(meta("b"), incarnation: 1)]), from: "b:7946", now: ms(300))
         #expect(out.events == [.refuted(name: "b", incarnation: 1)])
         #expect(a.member(named: "b")?.status == .alive(incarnation: 1))
         // An older suspicion can no longer touch it.
-        let stale = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "d")]),
-                              from: "d:7946", now: ms(400))
+        let stale = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "d")]),
+            from: "d:7946", now: ms(400))
         #expect(stale.events.isEmpty)
     }
 
@@ -93,8 +95,9 @@ struct SWIMProbeTests {
     func suspicionToDeath() throws {
         var a = try makeInstance("a")
         a.learn(["b", "c", "d", "e"])
-        _ = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c")]),
-                      from: "c:7946", now: ms(2_000))
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c")]),
+            from: "c:7946", now: ms(2_000))
         // N = 5, K = 3, min 2 s, max 6 s, no confirmations yet.
         #expect(a.tick(now: ms(7_999)).events.allSatisfy { if case .died = $0 { false } else { true } })
         // At the deadline: one last direct check that carries the accusation.
@@ -141,10 +144,12 @@ struct SWIMProbeTests {
     func staleAccusationAnswered() throws {
         var a = try makeInstance("a")
         a.learn(["b"])
-        _ = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "a", incarnation: 0, source: "b")]),
-                      from: "b:7946", now: ms(100))
-        let out = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "a", incarnation: 0, source: "c")]),
-                            from: "c:7946", now: ms(200))
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "a", incarnation: 0, source: "b")]),
+            from: "b:7946", now: ms(100))
+        let out = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "a", incarnation: 0, source: "c")]),
+            from: "c:7946", now: ms(200))
         #expect(out.events.isEmpty)
         #expect(out.sends.map(\.to) == ["c:7946"])
         #expect(out.sends.first?.message == .gossip([.alive(meta("a"), incarnation: 1)]))
@@ -156,15 +161,17 @@ struct SWIMProbeTests {
         var a = try makeInstance("a")
         a.learn(["b"])
         _ = a.receive(.gossip([.alive(meta("b"), incarnation: 2)]), from: "b:7946", now: ms(100))
-        let out = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 1, source: "c")]),
-                            from: "c:7946", now: ms(200))
+        let out = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 1, source: "c")]),
+            from: "c:7946", now: ms(200))
         #expect(out.events.isEmpty)
         #expect(out.sends.map(\.to) == ["c:7946"])
         #expect(out.sends.first?.message == .gossip([.alive(meta("b"), incarnation: 2)]))
         #expect(a.member(named: "b")?.status == .alive(incarnation: 2))
         // In bulk state (anti-entropy) the exchange itself converges: no extra answer.
-        let bulk = a.receive(.syncEntries([MemberUpdate(kind: .dead, name: "b", incarnation: 1, source: "c")]),
-                             from: "c:7946", now: ms(300))
+        let bulk = a.receive(
+            .syncEntries([MemberUpdate(kind: .dead, name: "b", incarnation: 1, source: "c")]),
+            from: "c:7946", now: ms(300))
         #expect(bulk.sends.isEmpty && bulk.events.isEmpty)
     }
 
@@ -172,9 +179,11 @@ struct SWIMProbeTests {
     func buddy() throws {
         var a = try makeInstance("a")
         a.learn(["b"])
-        _ = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c")]),
-                      from: "c:7946", now: ms(100))
-        let ping = try #require(a.tick(now: ms(1_000)).sends.first { if case .ping = $0.message { true } else { false } })
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c")]),
+            from: "c:7946", now: ms(100))
+        let ping = try #require(
+            a.tick(now: ms(1_000)).sends.first { if case .ping = $0.message { true } else { false } })
         #expect(ping.message.updates.first == MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c"))
     }
 
@@ -182,14 +191,16 @@ struct SWIMProbeTests {
     func selfRefute() throws {
         var a = try makeInstance("a")
         a.learn(["b"])
-        let out = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "a", incarnation: 0, source: "b")]),
-                            from: "b:7946", now: ms(100))
+        let out = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "a", incarnation: 0, source: "b")]),
+            from: "b:7946", now: ms(100))
         #expect(a.incarnation == 1)
         #expect(a.localHealth == 1)
         #expect(out.events == [.selfRefuted(incarnation: 1, accusation: .suspect)])
         #expect(out.sends.contains { $0.to == "b:7946" && $0.message == .gossip([.alive(meta("a"), incarnation: 1)]) })
-        let dead = a.receive(.gossip([MemberUpdate(kind: .dead, name: "a", incarnation: 1, source: "b")]),
-                             from: "b:7946", now: ms(200))
+        let dead = a.receive(
+            .gossip([MemberUpdate(kind: .dead, name: "a", incarnation: 1, source: "b")]),
+            from: "b:7946", now: ms(200))
         #expect(dead.events == [.selfRefuted(incarnation: 2, accusation: .dead)])
     }
 
@@ -197,16 +208,18 @@ struct SWIMProbeTests {
     func relay() throws {
         var a = try makeInstance("a")
         a.learn(["b", "c"])
-        let out = a.receive(.pingRequest(sequence: 7, target: "c", targetAddress: "c:7946", gossip: []),
-                            from: "b:7946", now: ms(100))
+        let out = a.receive(
+            .pingRequest(sequence: 7, target: "c", targetAddress: "c:7946", gossip: []),
+            from: "b:7946", now: ms(100))
         let ping = try #require(out.pings.first)
         #expect(ping.to == "c:7946" && ping.target == "c")
         let ack = a.receive(.ack(sequence: ping.sequence, gossip: []), from: "c:7946", now: ms(150))
         #expect(ack.sends.map(\.message) == [.ack(sequence: 7, gossip: [])])
         #expect(ack.sends.map(\.to) == ["b:7946"])
 
-        _ = a.receive(.pingRequest(sequence: 8, target: "c", targetAddress: "c:7946", gossip: []),
-                      from: "b:7946", now: ms(1_000))
+        _ = a.receive(
+            .pingRequest(sequence: 8, target: "c", targetAddress: "c:7946", gossip: []),
+            from: "b:7946", now: ms(1_000))
         #expect(a.tick(now: ms(1_499)).sends.allSatisfy { $0.message != .nack(sequence: 8) })
         #expect(a.tick(now: ms(1_500)).sends.contains { $0.message == .nack(sequence: 8) && $0.to == "b:7946" })
     }
@@ -253,13 +266,17 @@ struct SWIMMembershipTests {
     @Test("discovery answers alive members hosting a service, this node included")
     func discovery() throws {
         var a = try makeInstance("a", services: ["orders"])
-        _ = a.receive(.gossip([.alive(meta("b", services: ["orders", "billing"]), incarnation: 0),
-                               .alive(meta("c", services: ["billing"]), incarnation: 0)]),
-                      from: "b:7946", now: .zero)
+        _ = a.receive(
+            .gossip([
+                .alive(meta("b", services: ["orders", "billing"]), incarnation: 0),
+                .alive(meta("c", services: ["billing"]), incarnation: 0),
+            ]),
+            from: "b:7946", now: .zero)
         #expect(a.members(hosting: "orders").map(\.name) == ["a", "b"])
         #expect(a.members(hosting: "billing").map(\.name) == ["b", "c"])
-        _ = a.receive(.gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c")]),
-                      from: "c:7946", now: ms(1))
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .suspect, name: "b", incarnation: 0, source: "c")]),
+            from: "c:7946", now: ms(1))
         #expect(a.members(hosting: "orders").map(\.name) == ["a"])
     }
 
@@ -267,11 +284,13 @@ struct SWIMMembershipTests {
     func metadataBound() throws {
         let big = MemberMetadata(name: "big", rpcAddress: "big:1", tags: ["blob": String(repeating: "x", count: 5_000)])
         #expect(throws: MembershipError.self) {
-            _ = try SWIMInstance(config: SWIMConfiguration(), myself: big, seeds: [], now: .zero,
-                                 rng: SeededRandom(seed: 1))
+            _ = try SWIMInstance(
+                config: SWIMConfiguration(), myself: big, seeds: [], now: .zero,
+                rng: SeededRandom(seed: 1))
         }
         do {
-            _ = try SWIMInstance(config: SWIMConfiguration(), myself: big, seeds: [], now: .zero, rng: SeededRandom(seed: 1))
+            _ = try SWIMInstance(
+                config: SWIMConfiguration(), myself: big, seeds: [], now: .zero, rng: SeededRandom(seed: 1))
         } catch {
             #expect(error.code == .metadataTooLarge)
         }
@@ -309,11 +328,13 @@ struct SWIMMembershipTests {
 
     @Test("a restarted node moves past the incarnation the cluster remembers for it")
     func restartedNodeOutranksOldEntry() throws {
-        var b = try SWIMInstance(config: SWIMConfiguration(), myself: meta("b", host: "10.0.0.9:7946"), seeds: ["s:7946"],
-                                 now: .zero, rng: SeededRandom(seed: 3))
+        var b = try SWIMInstance(
+            config: SWIMConfiguration(), myself: meta("b", host: "10.0.0.9:7946"), seeds: ["s:7946"],
+            now: .zero, rng: SeededRandom(seed: 3))
         let old = MemberUpdate.alive(meta("b"), incarnation: 4)
-        let out = b.receive(.pushPull(state: [.alive(meta("s"), incarnation: 0), old], isReply: true),
-                            from: "s:7946", now: ms(5))
+        let out = b.receive(
+            .pushPull(state: [.alive(meta("s"), incarnation: 0), old], isReply: true),
+            from: "s:7946", now: ms(5))
         #expect(b.incarnation == 5)
         #expect(out.events.contains(.selfRefuted(incarnation: 5, accusation: .alive)))
         let gossip = b.tick(now: ms(200)).sends.flatMap(\.message.updates)
@@ -322,11 +343,13 @@ struct SWIMMembershipTests {
 
     @Test("a different key for a live member's name is refused")
     func keyConflict() throws {
-        let k1 = [UInt8](repeating: 1, count: 32), k2 = [UInt8](repeating: 2, count: 32)
+        let k1 = [UInt8](repeating: 1, count: 32)
+        let k2 = [UInt8](repeating: 2, count: 32)
         var a = try makeInstance("a")
         _ = a.receive(.gossip([.alive(meta("b", key: k1), incarnation: 0)]), from: "b:7946", now: .zero)
-        let out = a.receive(.gossip([.alive(meta("b", key: k2, host: "evil:1"), incarnation: 9)]),
-                            from: "evil:1", now: ms(1))
+        let out = a.receive(
+            .gossip([.alive(meta("b", key: k2, host: "evil:1"), incarnation: 9)]),
+            from: "evil:1", now: ms(1))
         guard case .rejected(let error, let from)? = out.events.first else {
             Issue.record("expected a rejection, got \(out.events)")
             return
@@ -360,8 +383,9 @@ struct SWIMMembershipTests {
         config.deadRetention = .milliseconds(10_000)
         var a = try makeInstance("a", config: config)
         a.learn(["b", "c"])
-        _ = a.receive(.gossip([MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "c")]),
-                      from: "c:7946", now: ms(500))
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "c")]),
+            from: "c:7946", now: ms(500))
         #expect(a.member(named: "b")?.status == .dead(incarnation: 0))
         #expect(!a.tick(now: ms(10_000)).events.contains(.reaped(name: "b")))
         #expect(a.tick(now: ms(11_000)).events.contains(.reaped(name: "b")))
@@ -372,8 +396,10 @@ struct SWIMMembershipTests {
     func pushPullDeathIsSuspicion() throws {
         var a = try makeInstance("a")
         a.learn(["b"])
-        let out = a.receive(.pushPull(state: [MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "x")],
-                                      isReply: true), from: "x:7946", now: ms(1))
+        let out = a.receive(
+            .pushPull(
+                state: [MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "x")],
+                isReply: true), from: "x:7946", now: ms(1))
         #expect(out.events == [.suspected(name: "b", incarnation: 0, by: "x")])
         #expect(a.member(named: "b")?.status == .suspect(incarnation: 0))
     }
@@ -382,8 +408,9 @@ struct SWIMMembershipTests {
     func reconnectToTheDead() throws {
         var a = try makeInstance("a")
         a.learn(["b", "c"])
-        _ = a.receive(.gossip([MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "c")]),
-                      from: "c:7946", now: ms(1))
+        _ = a.receive(
+            .gossip([MemberUpdate(kind: .dead, name: "b", incarnation: 0, source: "c")]),
+            from: "c:7946", now: ms(1))
         let ping = try #require(a.tick(now: ms(2_000)).pings.first { $0.target == "b" })
         #expect(ping.to == "b:7946")
         let answer = a.receive(.ack(sequence: ping.sequence, gossip: []), from: "b:7946", now: ms(2_010))

@@ -37,10 +37,12 @@ final class SimulatedCluster {
         for _ in 0..<min(3, candidates.count) {
             seeds.append(sim.processes[candidates[Int.random(in: 0..<candidates.count, using: &rng)]].address)
         }
-        let metadata = MemberMetadata(name: Self.name(i), rpcAddress: "\(Self.name(i)):7946",
-                                      services: ["svc-\(i % 7)"], buildVersion: "0.1.0")
-        let instance = try SWIMInstance(config: config, myself: metadata, seeds: seeds, now: sim.now,
-                                        rng: SeededRandom(seed: UInt64(i) &* 0x9E37_79B9 &+ rng.next()))
+        let metadata = MemberMetadata(
+            name: Self.name(i), rpcAddress: "\(Self.name(i)):7946",
+            services: ["svc-\(i % 7)"], buildVersion: "0.1.0")
+        let instance = try SWIMInstance(
+            config: config, myself: metadata, seeds: seeds, now: sim.now,
+            rng: SeededRandom(seed: UInt64(i) &* 0x9E37_79B9 &+ rng.next()))
         return sim.add(SimulatedSWIMNode(instance: instance))
     }
 
@@ -122,7 +124,8 @@ final class SimulatedCluster {
         let nodes = live
         let before = nodes.map { sim.traffic[$0] }
         sim.run(for: window)
-        var messages = 0, bytes = 0
+        var messages = 0
+        var bytes = 0
         for (k, id) in nodes.enumerated() {
             messages += sim.traffic[id].messagesSent - before[k].messagesSent
             bytes += sim.traffic[id].bytesSent - before[k].bytesSent
@@ -141,14 +144,18 @@ final class SimulatedCluster {
     }
 
     /// Runs a stress scenario, then a calm settling period; returns the false deaths it caused.
-    func falseDeaths(under stress: Stress, for duration: MeshDuration, settle: MeshDuration) -> (deaths: Int, suspicions: Int) {
+    func falseDeaths(under stress: Stress, for duration: MeshDuration, settle: MeshDuration) -> (
+        deaths: Int, suspicions: Int
+    ) {
         observer.resetCounters()
         let normal = sim.conditions
         let affected = randomLive(max(1, live.count / 10))
         let start = sim.now
         switch stress {
         case .paused(let pause, let cycle):
-            let phases = affected.map { _ in MeshDuration(nanoseconds: Int64.random(in: 0..<cycle.nanoseconds, using: &rng)) }
+            let phases = affected.map { _ in
+                MeshDuration(nanoseconds: Int64.random(in: 0..<cycle.nanoseconds, using: &rng))
+            }
             let step = MeshDuration.milliseconds(50)
             while sim.now - start < duration {
                 let elapsed = sim.now - start
@@ -223,11 +230,13 @@ final class SimulatedCluster {
             printViews(self)
         }
         sim.healPartitions()
-        let result = PartitionResult(separated: separatedAt.map { ($0 - start).seconds },
-                                     forgotten: forgottenAt.map { ($0 - start).seconds }, merged: nil)
+        let result = PartitionResult(
+            separated: separatedAt.map { ($0 - start).seconds },
+            forgotten: forgottenAt.map { ($0 - start).seconds }, merged: nil)
         guard separatedAt != nil, !forget || forgottenAt != nil else { return result }
-        return PartitionResult(separated: result.separated, forgotten: result.forgotten,
-                               merged: converge(limit: limit)?.seconds)
+        return PartitionResult(
+            separated: result.separated, forgotten: result.forgotten,
+            merged: converge(limit: limit)?.seconds)
     }
 
     /// The largest message any node has sent so far, in bytes.

@@ -8,27 +8,35 @@ func printPostMortem(_ cluster: SimulatedCluster, since start: MeshInstant) {
     let victims = Set(cluster.observer.falseDeaths.map(\.name))
     guard !victims.isEmpty else { return }
     for entry in cluster.observer.log where entry.time >= start {
-        let about: String? = switch entry.event {
-        case .suspected(let n, _, _), .refuted(let n, _), .died(let n, _, _): n
-        case .selfRefuted: "n\(entry.node)"
-        default: nil
-        }
+        let about: String? =
+            switch entry.event {
+            case .suspected(let n, _, _), .refuted(let n, _), .died(let n, _, _): n
+            case .selfRefuted: "n\(entry.node)"
+            default: nil
+            }
         guard let about, victims.contains(about) else { continue }
         print(String(format: "%8.3f", (entry.time - start).seconds), "n\(entry.node)", entry.event)
     }
     let accusers = Set(cluster.observer.falseDeaths.map(\.node))
     for a in accusers.sorted() {
         let name = "n\(a)"
-        let seenBy = cluster.live.filter { cluster.sim.processes[$0].instance.member(named: name)?.status.isReachable == true }
-        print(name, "state", cluster.sim.states[a], "reachable for", seenBy.count, "size", cluster.sim.processes[a].instance.clusterSize,
-              "traffic", cluster.sim.traffic[a])
-        for v in victims.sorted() { print("  view of", v, cluster.sim.processes[a].instance.member(named: v)?.status as Any) }
+        let seenBy = cluster.live.filter {
+            cluster.sim.processes[$0].instance.member(named: name)?.status.isReachable == true
+        }
+        print(
+            name, "state", cluster.sim.states[a], "reachable for", seenBy.count, "size",
+            cluster.sim.processes[a].instance.clusterSize,
+            "traffic", cluster.sim.traffic[a])
+        for v in victims.sorted() {
+            print("  view of", v, cluster.sim.processes[a].instance.member(named: v)?.status as Any)
+        }
     }
     for victim in victims.sorted() {
         guard let i = Int(victim.dropFirst()) else { continue }
         let instance = cluster.sim.processes[i].instance
-        print(victim, "inc", instance.incarnation, "lhm", instance.localHealth, "rtt",
-              instance.roundTripEstimate.map { "\($0)" } ?? "none")
+        print(
+            victim, "inc", instance.incarnation, "lhm", instance.localHealth, "rtt",
+            instance.roundTripEstimate.map { "\($0)" } ?? "none")
     }
 }
 
@@ -36,7 +44,10 @@ func printPostMortem(_ cluster: SimulatedCluster, since start: MeshInstant) {
 func printViews(_ cluster: SimulatedCluster) {
     var histogram: [String: Int] = [:]
     for id in cluster.live {
-        var alive = 0, suspect = 0, dead = 0, left = 0
+        var alive = 0
+        var suspect = 0
+        var dead = 0
+        var left = 0
         for member in cluster.sim.processes[id].instance.members {
             switch member.status {
             case .alive: alive += 1

@@ -18,8 +18,9 @@ struct SuspicionTimeoutTests {
 
     @Test("each independent confirmation pulls the deadline toward the minimum")
     func confirmationsShrink() {
-        var s = Suspicion(incarnation: 0, start: .zero, accuser: "a",
-                          timeouts: (.milliseconds(2_000), .milliseconds(6_000)), required: 3)
+        var s = Suspicion(
+            incarnation: 0, start: .zero, accuser: "a",
+            timeouts: (.milliseconds(2_000), .milliseconds(6_000)), required: 3)
         #expect(s.timeout == .milliseconds(6_000))
         let freshb = s.confirm(by: "b")
         #expect(freshb)
@@ -40,8 +41,9 @@ struct SuspicionTimeoutTests {
 
     @Test("with K = 0 the minimum applies at once")
     func noConfirmationsNeeded() {
-        let s = Suspicion(incarnation: 0, start: ms(100), accuser: "a",
-                          timeouts: (.milliseconds(2_000), .milliseconds(6_000)), required: 0)
+        let s = Suspicion(
+            incarnation: 0, start: ms(100), accuser: "a",
+            timeouts: (.milliseconds(2_000), .milliseconds(6_000)), required: 0)
         #expect(s.deadline == ms(2_100))
     }
 }

@@ -15,7 +15,8 @@ struct WireVectorTests {
     static func loadVectors() throws -> [Vector] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("proto-spec/vectors/membership.txt"), encoding: .utf8)
+        let text = try String(
+            contentsOf: root.appendingPathComponent("proto-spec/vectors/membership.txt"), encoding: .utf8)
         var vectors: [Vector] = []
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -64,8 +65,9 @@ struct WireVectorTests {
         "update.left": leftA,
         "message.ping": SWIMMessage.ping(sequence: 1, target: "b", gossip: [suspectB]),
         "message.ack": SWIMMessage.ack(sequence: 300, gossip: []),
-        "message.pingRequest": SWIMMessage.pingRequest(sequence: 2, target: "c", targetAddress: "10.0.0.3:7946",
-                                                       gossip: []),
+        "message.pingRequest": SWIMMessage.pingRequest(
+            sequence: 2, target: "c", targetAddress: "10.0.0.3:7946",
+            gossip: []),
         "message.nack": SWIMMessage.nack(sequence: 2),
         "message.gossip": SWIMMessage.gossip([aliveA, deadB]),
         "message.pushPull": SWIMMessage.pushPull(state: [aliveA, leftA], isReply: true),
@@ -114,7 +116,9 @@ struct WireVectorTests {
 
     @Test("the digest vector's buckets: a, b and c land in buckets 12, 37 and 50")
     func digestBuckets() {
-        #expect([StateDigest.bucket(of: "a"), StateDigest.bucket(of: "b"), StateDigest.bucket(of: "c")] == [Int]([12, 37, 50]))
+        #expect(
+            [StateDigest.bucket(of: "a"), StateDigest.bucket(of: "b"), StateDigest.bucket(of: "c")]
+                == [Int]([12, 37, 50]))
         #expect(Self.digestABC.buckets[12] == 0xD095_D598_6984_CB74)
         #expect(Self.digestABC.buckets.enumerated().filter { $0.element != 0 }.map(\.offset) == [Int]([12, 37, 50]))
         #expect(Self.digestABC.root == 0xA022_2997_C5CA_7A06)

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import MeshCore
 import MeshNode
-import MeshResilience
 import MeshRPC
+import MeshResilience
 import MeshTestKit
 import MeshTransport
 import NIOPosix
@@ -184,7 +184,8 @@ final class BreakerFaultedPeerProcessTests {
         func line(_ mode: String, _ phase: String) -> String {
             func ms(_ d: MeshDuration) -> String { String(format: "%7.1f", d.milliseconds) }
             let rate = String(format: "%6.1f%%", errorRate * 100)
-            let head = mode.padding(toLength: 13, withPad: " ", startingAt: 0)
+            let head =
+                mode.padding(toLength: 13, withPad: " ", startingAt: 0)
                 + phase.padding(toLength: 11, withPad: " ", startingAt: 0)
             return head + String(format: "%6d", calls) + " " + ms(p50) + " " + ms(p99) + " " + ms(max) + " "
                 + String(format: "%6d", errors) + " " + rate + " " + String(format: "%8d", sick)
@@ -217,8 +218,9 @@ final class BreakerFaultedPeerProcessTests {
         let offRows = Self.rows(off)
         for (phase, row) in onRows { table.append(row.line("breakers on", phase)) }
         for (phase, row) in offRows { table.append(row.line("breakers off", phase)) }
-        table.append("\(Self.sick) breaker states seen (on): "
-            + Phase.allCases.map { "\($0)=\(on.sickStates[$0]?.sorted() ?? [])" }.joined(separator: " "))
+        table.append(
+            "\(Self.sick) breaker states seen (on): "
+                + Phase.allCases.map { "\($0)=\(on.sickStates[$0]?.sorted() ?? [])" }.joined(separator: " "))
         print((table + on.finalView + off.finalView).joined(separator: "\n"))
 
         // With breakers on: no caller waits past its deadline (plus scheduling slack).

@@ -1,9 +1,9 @@
-import MeshTestKit
 import Logging
 import MeshCore
 import MeshNode
-import MeshResilience
 import MeshRPC
+import MeshResilience
+import MeshTestKit
 import MeshTransport
 import MeshWire
 import NIOPosix
@@ -85,15 +85,17 @@ struct BreakerVisibilityTests {
     }
 
     @Test func theBreakersReportSurvivesTheWireAndRendersAsATable() throws {
-        let report = BreakersReport(node: "n1", peers: [
-            PeerBreakerStatus(
-                peer: "echo-2", state: "open", inState: .milliseconds(1500), reason: "failure rate 60% >= 50%",
-                failureRate: 0.6, slowCallRate: 0.125, rejected: 42, callsInWindow: 10, outstanding: 1,
-                latency: .microseconds(2500), calls: 100, failures: 7),
-            PeerBreakerStatus(
-                peer: "echo-1", state: "closed", inState: .zero, reason: "", failureRate: 0, slowCallRate: 0,
-                rejected: 0, callsInWindow: 0, outstanding: 0, latency: .zero, calls: 0, failures: 0),
-        ])
+        let report = BreakersReport(
+            node: "n1",
+            peers: [
+                PeerBreakerStatus(
+                    peer: "echo-2", state: "open", inState: .milliseconds(1500), reason: "failure rate 60% >= 50%",
+                    failureRate: 0.6, slowCallRate: 0.125, rejected: 42, callsInWindow: 10, outstanding: 1,
+                    latency: .microseconds(2500), calls: 100, failures: 7),
+                PeerBreakerStatus(
+                    peer: "echo-1", state: "closed", inState: .zero, reason: "", failureRate: 0, slowCallRate: 0,
+                    rejected: 0, callsInWindow: 0, outstanding: 0, latency: .zero, calls: 0, failures: 0),
+            ])
         #expect(try BreakersReport(decoding: report.encoded()[...]) == report)
         let lines = BreakerTable.render(report)
         #expect(lines.count == 4)

@@ -11,8 +11,9 @@ struct MembershipChangesTests {
         var logger = Logger(label: "test.membership")
         logger.logLevel = .critical
         func config(_ name: String, seeds: [HostPort]) -> NodeConfiguration {
-            var c = NodeConfiguration(name: name, listen: HostPort(host: "127.0.0.1", port: 0), seeds: seeds,
-                                      dataDirectory: "/tmp/unused-\(name)")
+            var c = NodeConfiguration(
+                name: name, listen: HostPort(host: "127.0.0.1", port: 0), seeds: seeds,
+                dataDirectory: "/tmp/unused-\(name)")
             c.membership.swim = MembershipOptions.scaled(probeIntervalMilliseconds: 200, gossipIntervalMilliseconds: 50)
             return c
         }
@@ -30,7 +31,10 @@ struct MembershipChangesTests {
                 }
                 return nil
             }
-            let timeout = Task { try await Task.sleep(for: .seconds(10)); watcher.cancel() }
+            let timeout = Task {
+                try await Task.sleep(for: .seconds(10))
+                watcher.cancel()
+            }
             joined = await watcher.value
             timeout.cancel()
             #expect(joined == "node-b")

@@ -18,8 +18,9 @@ struct MembershipPeerMismatchTests {
         var quiet = Logger(label: "test.membership.other")
         quiet.logLevel = .critical
         func config(_ name: String) -> NodeConfiguration {
-            var c = NodeConfiguration(name: name, listen: HostPort(host: "127.0.0.1", port: 0), seeds: [],
-                                      dataDirectory: "/tmp/unused-\(name)")
+            var c = NodeConfiguration(
+                name: name, listen: HostPort(host: "127.0.0.1", port: 0), seeds: [],
+                dataDirectory: "/tmp/unused-\(name)")
             c.membership.swim = MembershipOptions.scaled(probeIntervalMilliseconds: 100, gossipIntervalMilliseconds: 50)
             return c
         }
@@ -44,7 +45,9 @@ struct MembershipPeerMismatchTests {
                 refusal = records.all.first { $0.message.contains("another node answers at the member's address") }
             }
             group.cancelAll()
-            let record = try #require(refusal, "node-a never reported the wrong node at node-b's address; warnings: \(records.all.map(\.message))")
+            let record = try #require(
+                refusal,
+                "node-a never reported the wrong node at node-b's address; warnings: \(records.all.map(\.message))")
             #expect(record.level == .warning)
             #expect(record.metadata["mesh.member"] == "node-b")
             #expect(record.metadata["mesh.address"] == addressC)

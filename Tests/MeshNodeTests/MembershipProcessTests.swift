@@ -38,10 +38,11 @@ final class MembershipProcessTests {
 
     func start(_ index: Int, seed: HostPort?) async throws {
         let name = "node-\(index)"
-        var args = [
-            "run", "--name", name, "--listen", "127.0.0.\(index):0", "--data-dir", "\(dir)/\(name)",
-            "--log-level", "info",
-        ] + Self.fastFlags
+        var args =
+            [
+                "run", "--name", name, "--listen", "127.0.0.\(index):0", "--data-dir", "\(dir)/\(name)",
+                "--log-level", "info",
+            ] + Self.fastFlags
         if let seed { args += ["--seed", seed.description] }
         let p = try NodeProcess(
             product: "meshnode", arguments: args, stderrPath: "\(dir)/\(name)-\(UInt32.random(in: 0...UInt32.max)).log")
@@ -92,8 +93,12 @@ final class MembershipProcessTests {
         var out = ""
         for o in observers {
             let v = await view(of: o)
-            out += "\(o): " + (v.map { $0.values.sorted { $0.name < $1.name }.map { "\($0.name)=\($0.status)" }
-                .joined(separator: " ") } ?? "no answer") + "\n"
+            out +=
+                "\(o): "
+                + (v.map {
+                    $0.values.sorted { $0.name < $1.name }.map { "\($0.name)=\($0.status)" }
+                        .joined(separator: " ")
+                } ?? "no answer") + "\n"
         }
         return out
     }
@@ -149,9 +154,10 @@ final class MembershipProcessTests {
         let left = await waitUntil(survivors, see: ["node-5"], as: "left", within: 20)
         let leftViews = left == nil ? await describeViews(survivors) : ""
         #expect(left != nil, "node-5 not left everywhere:\n\(leftViews)")
-        print("membership timings (s): converge \(converged ?? -1), kill→dead \(died ?? -1), "
-              + "stop→dead \(stoppedDead ?? -1), cont→alive \(back ?? -1), restart→alive \(rejoined ?? -1), "
-              + "term→left \(left ?? -1)")
+        print(
+            "membership timings (s): converge \(converged ?? -1), kill→dead \(died ?? -1), "
+                + "stop→dead \(stoppedDead ?? -1), cont→alive \(back ?? -1), restart→alive \(rejoined ?? -1), "
+                + "term→left \(left ?? -1)")
 
         await probe.shutdown()
         for name in all { nodes[name]?.signal(SIGTERM) }

@@ -22,23 +22,29 @@ final class NodeProcessTests {
     func startNode(
         _ name: String, seeds: [String] = [], host: String = "127.0.0.1", keys: String? = nil
     ) async throws -> (NodeProcess, HostPort) {
-        var args = ["run", "--name", name, "--listen", "\(host):0", "--data-dir", "\(dir)/\(name)", "--log-level", "info"]
+        var args = [
+            "run", "--name", name, "--listen", "\(host):0", "--data-dir", "\(dir)/\(name)", "--log-level", "info",
+        ]
         if let keys {
-            args += ["--trust", "\(keys)/cluster.trust", "--cert", "\(keys)/\(name).cert", "--key", "\(keys)/\(name).key"]
+            args += [
+                "--trust", "\(keys)/cluster.trust", "--cert", "\(keys)/\(name).cert", "--key", "\(keys)/\(name).key",
+            ]
         }
         for s in seeds { args += ["--seed", s] }
         let p = try NodeProcess(product: "meshnode", arguments: args, stderrPath: "\(dir)/\(name).log")
         let line = await p.waitForLine(prefix: "listening ", timeout: 20)
-        let address = try #require(line.flatMap { HostPort(String($0.dropFirst("listening ".count))) },
-                                   "\(name) did not report its address; stderr:\n\(p.stderr)")
+        let address = try #require(
+            line.flatMap { HostPort(String($0.dropFirst("listening ".count))) },
+            "\(name) did not report its address; stderr:\n\(p.stderr)")
         return (p, address)
     }
 
     func probe() -> MeshTransport {
         var logger = Logger(label: "test.probe")
         logger.logLevel = .critical
-        return MeshTransport(identity: DevelopmentIdentity.identity(name: "test-probe", roles: ["operator"]),
-                             router: ServiceRouter(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        return MeshTransport(
+            identity: DevelopmentIdentity.identity(name: "test-probe", roles: ["operator"]),
+            router: ServiceRouter(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
     }
 
     @Test func twoNodesConnectThroughASeedAndStopGracefullyOnSIGTERM() async throws {
@@ -69,7 +75,8 @@ final class NodeProcessTests {
 
     /// Runs a `meshnode` subcommand to completion and returns its stdout lines.
     func meshnode(_ args: [String]) async throws -> [String] {
-        let p = try NodeProcess(product: "meshnode", arguments: args, stderrPath: "\(dir)/cli-\(UInt32.random(in: 0...UInt32.max)).log")
+        let p = try NodeProcess(
+            product: "meshnode", arguments: args, stderrPath: "\(dir)/cli-\(UInt32.random(in: 0...UInt32.max)).log")
         let status = await p.waitForExit(timeout: 30)
         #expect(status == 0, "meshnode \(args) failed: \(p.stderr)")
         try await Task.sleep(for: .milliseconds(50))  // let the stdout reader drain
@@ -80,7 +87,9 @@ final class NodeProcessTests {
         let keys = "\(dir)/keys"
         let other = "\(dir)/other-keys"
         _ = try await meshnode(["ca", "create", "--cluster", "prod", "--out", keys])
-        _ = try await meshnode(["cert", "issue", "--ca", "\(keys)/ca.key", "--name", "node-a", "--roles", "inventory", "--out", keys])
+        _ = try await meshnode([
+            "cert", "issue", "--ca", "\(keys)/ca.key", "--name", "node-a", "--roles", "inventory", "--out", keys,
+        ])
         _ = try await meshnode(["cert", "issue", "--ca", "\(keys)/ca.key", "--name", "node-b", "--out", keys])
         _ = try await meshnode(["ca", "create", "--cluster", "prod", "--out", other])
         _ = try await meshnode(["cert", "issue", "--ca", "\(other)/ca.key", "--name", "node-x", "--out", other])
@@ -98,7 +107,11 @@ final class NodeProcessTests {
         var log = ""
         for _ in 0..<100 {
             log = a.stderr
-            if log.contains("peer connected") && log.contains("mesh.peer=node-b") && log.contains("connection closed: handshakeFailed") { break }
+            if log.contains("peer connected") && log.contains("mesh.peer=node-b")
+                && log.contains("connection closed: handshakeFailed")
+            {
+                break
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(log.contains("peer connected") && log.contains("mesh.peer=node-b"), "node-a log:\n\(log)")

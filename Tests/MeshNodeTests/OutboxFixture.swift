@@ -4,8 +4,8 @@ import MeshCore
 import MeshCrypto
 import MeshLog
 import MeshNode
-import MeshResilience
 import MeshRPC
+import MeshResilience
 import MeshSaga
 import MeshTransport
 import NIOPosix

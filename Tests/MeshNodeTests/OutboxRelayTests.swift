@@ -1,8 +1,8 @@
 import MeshCore
 import MeshLog
 import MeshNode
-import MeshResilience
 import MeshRPC
+import MeshResilience
 import MeshSaga
 import MeshTransport
 import Synchronization
@@ -193,11 +193,13 @@ struct OutboxRelayTests {
             running.cancel()
             await running.value
             #expect(relay.stats("billing")?.deadLettered == 1)
-            #expect(try relay.deadLetters() == [
-                DeadLetter(
-                    subscriber: "billing", sequence: 2, type: 1, streamKey: "order/1", reason: "amount must be positive"
-                )
-            ])
+            #expect(
+                try relay.deadLetters() == [
+                    DeadLetter(
+                        subscriber: "billing", sequence: 2, type: 1, streamKey: "order/1",
+                        reason: "amount must be positive"
+                    )
+                ])
             #expect(consumer.seen.all.map(\.id.sequence) == [1, 3, 4, 6])  // 5 is the dead letter record itself
             log.close()
             await consumer.shutdown()

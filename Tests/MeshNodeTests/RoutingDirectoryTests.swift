@@ -23,15 +23,18 @@ struct RoutingDirectoryTests {
     @Test func callsGoToMembersTheDirectoryKnowsAndStopWhenTheyLeave() async throws {
         var router = ServiceRouter()
         TestEchoService.register(on: &router)
-        let server = MeshTransport(identity: DevelopmentIdentity.identity(name: "echo-1", roles: []), router: router,
-                                   group: MultiThreadedEventLoopGroup.singleton, logger: quietLogger)
+        let server = MeshTransport(
+            identity: DevelopmentIdentity.identity(name: "echo-1", roles: []), router: router,
+            group: MultiThreadedEventLoopGroup.singleton, logger: quietLogger)
         let address = try await server.listen(on: HostPort(host: "127.0.0.1", port: 0))
         let caller = callerTransport("caller")
         let peers = try PeerRouter(transport: caller, routes: ServiceRoutes(), logger: quietLogger)
         let options = CallOptions(timeout: .seconds(2))
 
         // No static routes and no directory: nowhere to send the call.
-        let none = await #expect(throws: RPCError.self) { try await peers.call(TestEchoService.echo, RawMessage([1]), options: options) }
+        let none = await #expect(throws: RPCError.self) {
+            try await peers.call(TestEchoService.echo, RawMessage([1]), options: options)
+        }
         #expect(none?.code == .unavailable)
 
         let directory = FixedDirectory()
@@ -41,12 +44,15 @@ struct RoutingDirectoryTests {
         #expect(reply.peer == "echo-1")
         #expect(reply.response.bytes == [2])
         // Owner-keyed calls find the owner's address in the directory too.
-        #expect(try await peers.call(TestEchoService.echo, RawMessage([3]), owner: "echo-1", options: options).bytes == [3])
+        #expect(
+            try await peers.call(TestEchoService.echo, RawMessage([3]), owner: "echo-1", options: options).bytes == [3])
         #expect(peers.statuses().map(\.peer).contains("echo-1"))
 
         // The member leaves the directory: the service has no candidates again.
         directory.set("test", [])
-        let gone = await #expect(throws: RPCError.self) { try await peers.call(TestEchoService.echo, RawMessage([4]), options: options) }
+        let gone = await #expect(throws: RPCError.self) {
+            try await peers.call(TestEchoService.echo, RawMessage([4]), options: options)
+        }
         #expect(gone?.code == .unavailable)
         await caller.shutdown()
         await server.shutdown()

@@ -72,8 +72,9 @@ struct RoutingStateTests {
                 return
             }
             opened += t
-            opened += s.finish(peer: peer, permit: permit, outcome: peer == "b" ? .failure(.timeout) : .success,
-                               startedAt: now, now: now)
+            opened += s.finish(
+                peer: peer, permit: permit, outcome: peer == "b" ? .failure(.timeout) : .success,
+                startedAt: now, now: now)
             now = now + .milliseconds(10)
         }
         #expect(opened.map(\.key.peer) == ["b"])
@@ -152,8 +153,9 @@ struct RoutingStateTests {
             return
         }
         #expect(rejection.code == .open && rejection.retryAfter == .seconds(1))
-        #expect(s.admitOwner("a", now: now, deadline: now + .seconds(5), policy: .queue).0
-            == .queue(retryAfter: .seconds(1)))
+        #expect(
+            s.admitOwner("a", now: now, deadline: now + .seconds(5), policy: .queue).0
+                == .queue(retryAfter: .seconds(1)))
         guard case .fail = s.admitOwner("a", now: now, deadline: now + .milliseconds(500), policy: .queue).0 else {
             Issue.record("a wait past the deadline must fail")
             return
@@ -174,8 +176,9 @@ struct RoutingStateTests {
             return
         }
         #expect(peer != "a")
-        #expect(s.choose(among: Self.peers, excluding: ["a"], now: .zero, using: &rng).0
-            == .noPeer(reason: "failover budget spent", retryAfter: nil))
+        #expect(
+            s.choose(among: Self.peers, excluding: ["a"], now: .zero, using: &rng).0
+                == .noPeer(reason: "failover budget spent", retryAfter: nil))
     }
 
     @Test func routesParseFlagsAndRejectMalformedOrConflictingOnes() throws {

@@ -1,7 +1,7 @@
-import MeshTestKit
 import Logging
 import MeshNode
 import MeshRPC
+import MeshTestKit
 import MeshTransport
 import Metrics
 import NIOPosix

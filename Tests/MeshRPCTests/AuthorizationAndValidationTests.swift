@@ -1,6 +1,6 @@
-import MeshTestKit
 import MeshCore
 import MeshRPC
+import MeshTestKit
 import MeshWire
 import Testing
 
@@ -22,7 +22,9 @@ struct AuthorizationAndValidationTests {
         #expect(p.check(method: "inventory/Reserve", peer: "n", roles: ["x", "inventory"]) == nil)
         #expect(p.check(method: "inventory/Purge", peer: "n", roles: ["inventory"])?.code == .permissionDenied)
         #expect(AuthorizationPolicy().check(method: "a/b", peer: "n", roles: []) == nil)
-        #expect(AuthorizationPolicy(allowsUnmatched: false).check(method: "a/b", peer: "n", roles: [])?.code == .permissionDenied)
+        #expect(
+            AuthorizationPolicy(allowsUnmatched: false).check(method: "a/b", peer: "n", roles: [])?.code
+                == .permissionDenied)
     }
 
     @Test func aServiceRuleMatchesOnlyItsOwnServiceWhetherRulesAreFewOrMany() {
@@ -43,11 +45,13 @@ struct AuthorizationAndValidationTests {
         let seen = Recorder<ServerContext>()
         let pipeline = ServerPipeline([AuthorizationMiddleware(Self.policy())])
         let error = await #expect(throws: RPCError.self) {
-            try await pipeline.handle(serverCall("inventory/Reserve", peer: "web-1", roles: ["web"]), handler: recordingHandler(seen))
+            try await pipeline.handle(
+                serverCall("inventory/Reserve", peer: "web-1", roles: ["web"]), handler: recordingHandler(seen))
         }
         #expect(error?.code == .permissionDenied)
         #expect(error?.message == "inventory/Reserve requires one of the roles [\"inventory\"]; web-1 has [\"web\"]")
-        _ = try await pipeline.handle(serverCall("inventory/Reserve", roles: ["inventory"]), handler: recordingHandler(seen))
+        _ = try await pipeline.handle(
+            serverCall("inventory/Reserve", roles: ["inventory"]), handler: recordingHandler(seen))
         #expect(seen.count == 1)
     }
 
@@ -60,7 +64,8 @@ struct AuthorizationAndValidationTests {
         let pipeline = ServerPipeline([validation])
         for (payload, problem) in [([UInt8](), "the request names no item"), ([1, 2, 3, 4, 5], "at most 4 items")] {
             let error = await #expect(throws: RPCError.self) {
-                try await pipeline.handle(serverCall("inventory/Reserve", payload: payload), handler: recordingHandler(seen))
+                try await pipeline.handle(
+                    serverCall("inventory/Reserve", payload: payload), handler: recordingHandler(seen))
             }
             #expect(error?.code == .invalidArgument)
             #expect(error?.message == "inventory/Reserve: \(problem)")

@@ -40,7 +40,10 @@ struct IdempotencyTests {
         #expect(table.begin(key(1), fingerprint: 9, now: .zero) == .reserved)  // forgotten; evicts 2
         #expect(table.begin(key(0), fingerprint: 9, now: .zero) == .mismatch)  // kept
         #expect(table.begin(key(3), fingerprint: 1, now: .zero) == .inProgress)  // running: kept
-        for i in 10..<1000 { _ = table.begin(key(i), fingerprint: 1, now: .zero); table.abandon(key(i), fingerprint: 1) }
+        for i in 10..<1000 {
+            _ = table.begin(key(i), fingerprint: 1, now: .zero)
+            table.abandon(key(i), fingerprint: 1)
+        }
         #expect(table.count <= 3)
     }
 

@@ -67,7 +67,8 @@ struct MetricsAndLoggingTests {
         }
         let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         _ = try await pipeline.handle(
-            serverCall("a/B", peer: "caller", metadata: [MetadataKey.traceparent: parent], payload: [1]), handler: handler)
+            serverCall("a/B", peer: "caller", metadata: [MetadataKey.traceparent: parent], payload: [1]),
+            handler: handler)
         _ = try? await pipeline.handle(serverCall("a/B", payload: [0xFF]), handler: handler)
         let all = records.all
         #expect(all.map(\.message) == ["inside the handler", "call served", "call failed: a/B: refused"])

@@ -7,7 +7,7 @@ import NIOPosix
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The echo benchmark with empty pipelines vs the full default pipelines on both ends.

@@ -1,6 +1,6 @@
-import MeshTestKit
 import MeshCore
 import MeshRPC
+import MeshTestKit
 import MeshWire
 import Testing
 
@@ -65,7 +65,8 @@ struct PipelineTests {
 
     @Test func inlineHandlersRunBehindAPipelineToo() async throws {
         let pipeline = ServerPipeline([Mark(name: "a")])
-        let handler = ErasedHandler.inline { bytes, ctx in Array(bytes) + Array(ctx.metadata["trail", default: ""].utf8) }
+        let handler = ErasedHandler.inline { bytes, ctx in Array(bytes) + Array(ctx.metadata["trail", default: ""].utf8)
+        }
         let response = try await pipeline.handle(serverCall(payload: [1]), handler: handler)
         #expect(response.payload == [1, UInt8(ascii: "a")])
     }
@@ -73,7 +74,8 @@ struct PipelineTests {
     @Test func clientMiddlewareRunsInOrderAndMayShortCircuit() async throws {
         let sent = Recorder<ClientCall>()
         let call = ClientCall(method: "svc/M", kind: .query, peer: "p", metadata: [:], payload: [4], timeout: nil)
-        let response = try await ClientPipeline([Mark(name: "x"), Mark(name: "y")]).send(call, terminal: recordingTerminal(sent))
+        let response = try await ClientPipeline([Mark(name: "x"), Mark(name: "y")]).send(
+            call, terminal: recordingTerminal(sent))
         #expect(sent.all.map { $0.metadata["trail"] } == ["xy"])
         #expect(response.metadata["out"] == "yx")
         let error = await #expect(throws: RPCError.self) {
@@ -104,12 +106,14 @@ struct MethodKindTests {
         #expect(router.kind(for: "inventory/Get") == .query)
         #expect(router.kind(for: "inventory/Nope") == nil)
         let description = router.description
-        #expect(description.methods == [
-            .init(path: "inventory/Get", kind: .query), .init(path: "inventory/Reserve", kind: .command),
-        ])
+        #expect(
+            description.methods == [
+                .init(path: "inventory/Get", kind: .query), .init(path: "inventory/Reserve", kind: .command),
+            ])
         let bytes = description.encoded()
         // {1: {1: "inventory/Get"}}, {1: {1: "inventory/Reserve", 2: 1}}
-        let expected: [UInt8] = [0x0A, 0x0F, 0x0A, 0x0D] + Array("inventory/Get".utf8)
+        let expected: [UInt8] =
+            [0x0A, 0x0F, 0x0A, 0x0D] + Array("inventory/Get".utf8)
             + [0x0A, 0x15, 0x0A, 0x11] + Array("inventory/Reserve".utf8) + [0x10, 0x01]
         #expect(bytes == expected)
         #expect(try ServiceDescription(decoding: bytes) == description)

@@ -1,6 +1,6 @@
 import MeshCore
-import MeshResilience
 import MeshRPC
+import MeshResilience
 import MeshTestKit
 import MeshWire
 import Testing
@@ -28,7 +28,8 @@ struct ResilienceMiddlewareTests {
         let sent = Recorder<ClientCall>()
         let m = try ResilienceMiddleware(policy: Self.noWait, clock: ManualClock())
         let error = await #expect(throws: RPCError.self) {
-            try await ClientPipeline([m]).send(Self.call(.command), terminal: recordingTerminal(sent) { _ in RPCStatus(code: .unavailable) })
+            try await ClientPipeline([m]).send(
+                Self.call(.command), terminal: recordingTerminal(sent) { _ in RPCStatus(code: .unavailable) })
         }
         #expect(error?.code == .unavailable)
         #expect(sent.count == 1)
@@ -48,7 +49,8 @@ struct ResilienceMiddlewareTests {
         let sent = Recorder<ClientCall>()
         let m = try ResilienceMiddleware(policy: Self.noWait, clock: ManualClock())
         let error = await #expect(throws: RPCError.self) {
-            try await ClientPipeline([m]).send(Self.call(.query), terminal: recordingTerminal(sent) { _ in RPCStatus(code: .invalidArgument) })
+            try await ClientPipeline([m]).send(
+                Self.call(.query), terminal: recordingTerminal(sent) { _ in RPCStatus(code: .invalidArgument) })
         }
         #expect(error?.code == .invalidArgument)
         #expect(sent.count == 1)

@@ -24,13 +24,15 @@ struct StandardServerMiddlewareTests {
             clock.advance(by: .milliseconds(3))
             return Array(bytes)
         }
-        let handler: ErasedHandler = inline ? .inline(work) : .async { (bytes, ctx) async throws(RPCError) -> [UInt8] in try work(bytes, ctx) }
+        let handler: ErasedHandler =
+            inline ? .inline(work) : .async { (bytes, ctx) async throws(RPCError) -> [UInt8] in try work(bytes, ctx) }
         let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         let deadline = MeshInstant.zero + .milliseconds(50)
 
         let ok = try await pipeline.handle(
-            serverCall("inventory/Get", peer: "c", roles: ["admin"], metadata: [MetadataKey.traceparent: parent],
-                       deadline: deadline, payload: [1]), handler: handler)
+            serverCall(
+                "inventory/Get", peer: "c", roles: ["admin"], metadata: [MetadataKey.traceparent: parent],
+                deadline: deadline, payload: [1]), handler: handler)
         #expect(ok.payload == [1])
         let denied = await #expect(throws: RPCError.self) {
             try await pipeline.handle(serverCall("inventory/Get", peer: "c", roles: ["reader"]), handler: handler)

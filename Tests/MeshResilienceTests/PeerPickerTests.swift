@@ -20,8 +20,9 @@ struct PeerPickerTests {
         }
         for _ in 0..<2_000 {
             let candidates = (0..<6).map { i in
-                peer("p\(i)", outstanding: Int(rng.next() % 5), latencyMs: Int64(rng.next() % 50),
-                     available: rng.next() % 2 == 0)
+                peer(
+                    "p\(i)", outstanding: Int(rng.next() % 5), latencyMs: Int64(rng.next() % 50),
+                    available: rng.next() % 2 == 0)
             }
             let picked = picker.pick(candidates, using: &rng)
             let availableIDs = Set(candidates.filter(\.available).map(\.id))

@@ -28,7 +28,8 @@ struct RetryBudgetTests {
         let policy = RetryPolicy(maxAttempts: 4, backoff: .default, retryable: [.unavailable])
         var rng = SeededRandom(seed: seed)
         var now = MeshInstant.zero
-        var requests = 0, retries = 0
+        var requests = 0
+        var retries = 0
         while now < MeshInstant.zero + .milliseconds(1_000_000) {  // 1000 s, ~100 requests/s
             now = now + .milliseconds(Int64.random(in: 0...20, using: &rng))
             budget.recordRequest(now: now)

@@ -67,7 +67,8 @@ struct RetryPolicyTests {
         var budget = try generousBudget()
         let now = MeshInstant.zero + .milliseconds(1_000)
         let deadline = now + .milliseconds(50)  // less than the 100 ms backoff ceiling
-        var retried = 0, refused = 0
+        var retried = 0
+        var refused = 0
         for seed: UInt64 in 1...400 {
             switch decide(now: now, deadline: deadline, budget: &budget, seed: seed) {
             case .retry(let after):

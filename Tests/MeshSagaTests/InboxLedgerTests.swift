@@ -60,7 +60,10 @@ struct InboxLedgerTests {
         for (i, s) in order.enumerated() {
             let fresh = set.insert(s)
             #expect(fresh == naive.insert(s).inserted)
-            if i % 3 == 0 { let r9 = set.insert(order[i / 2]); #expect(!r9) }
+            if i % 3 == 0 {
+                let r9 = set.insert(order[i / 2])
+                #expect(!r9)
+            }
             let expectedHigh = (0...200).first { !naive.contains(UInt64($0 + 1)) }.map(UInt64.init) ?? 200
             #expect(set.highWater == expectedHigh)
             #expect(set.above.allSatisfy { $0 > set.highWater + 1 })

@@ -28,8 +28,11 @@ struct SagaMessagesTests {
         ])
         #expect(try DeliverRequest(decoding: request.encoded()) == request)
         let response = DeliverResponse(outcomes: [.applied, .duplicate, .rejected(reason: "bad amount")])
-        #expect(response.encoded() == [0x0A, 0x02, 0x08, 0x01, 0x0A, 0x02, 0x08, 0x02,
-                                       0x0A, 0x0E, 0x08, 0x03, 0x12, 0x0A] + Array("bad amount".utf8))
+        #expect(
+            response.encoded() == [
+                0x0A, 0x02, 0x08, 0x01, 0x0A, 0x02, 0x08, 0x02,
+                0x0A, 0x0E, 0x08, 0x03, 0x12, 0x0A,
+            ] + Array("bad amount".utf8))
         #expect(try DeliverResponse(decoding: response.encoded()) == response)
     }
 
@@ -47,10 +50,12 @@ struct SagaMessagesTests {
     }
 
     @Test func inboxEntryCarriesMarkerAndEffectsTogether() throws {
-        let entry = InboxEntry(marker: id, effects: [
-            .init(type: 9, streamKey: "stock/42", payload: [1, 2]),
-            .init(type: 10, streamKey: "", payload: []),
-        ])
+        let entry = InboxEntry(
+            marker: id,
+            effects: [
+                .init(type: 9, streamKey: "stock/42", payload: [1, 2]),
+                .init(type: 10, streamKey: "", payload: []),
+            ])
         #expect(try InboxEntry(decoding: entry.encoded()) == entry)
         let letter = DeadLetter(subscriber: "billing", sequence: 4, type: 3, streamKey: "s", reason: "negative amount")
         #expect(try DeadLetter(decoding: letter.encoded()) == letter)

@@ -7,7 +7,12 @@ public final class Recorder<T: Sendable>: Sendable {
     public init() {}
     /// Appends and returns the number of items before this one.
     @discardableResult
-    public func append(_ item: T) -> Int { items.withLock { $0.append(item); return $0.count - 1 } }
+    public func append(_ item: T) -> Int {
+        items.withLock {
+            $0.append(item)
+            return $0.count - 1
+        }
+    }
     public var all: [T] { items.withLock { $0 } }
     public var count: Int { items.withLock { $0.count } }
 }

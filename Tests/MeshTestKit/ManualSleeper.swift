@@ -57,7 +57,10 @@ public final class ManualSleeper: Sendable {
         } onCancel: {
             let c = state.withLock { s -> CheckedContinuation<Bool, Never>? in
                 guard let i = s.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
-                guard let c = s.sleepers[i].continuation else { s.sleepers[i].cancelled = true; return nil }
+                guard let c = s.sleepers[i].continuation else {
+                    s.sleepers[i].cancelled = true
+                    return nil
+                }
                 s.sleepers.remove(at: i)
                 return c
             }

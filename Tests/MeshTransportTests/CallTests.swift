@@ -68,11 +68,13 @@ struct CallTests {
     @Test func deadlineIsEnforcedOnBothEnds() async throws {
         try await withEventLoopGroup { group in
             let cancelled = Counter()
-            let (server, client, address) = try await serverAndClient(group: group, router: Echo.router(cancelled: cancelled))
+            let (server, client, address) = try await serverAndClient(
+                group: group, router: Echo.router(cancelled: cancelled))
             let c = try await client.connection(to: address)
             let start = ContinuousClock.now
             let e = await #expect(throws: RPCError.self) {
-                try await c.call(Echo.slow, Echo.slowRequest(ms: 5000), options: CallOptions(timeout: .milliseconds(200)))
+                try await c.call(
+                    Echo.slow, Echo.slowRequest(ms: 5000), options: CallOptions(timeout: .milliseconds(200)))
             }
             #expect(e?.code == .deadlineExceeded)
             #expect(ContinuousClock.now - start < .seconds(4))
@@ -91,7 +93,9 @@ struct CallTests {
             let (server, client, address) = try await serverAndClient(
                 group: group, router: Echo.router(started: started, cancelled: cancelled))
             let c = try await client.connection(to: address)
-            let task = Task { try await c.call(Echo.slow, Echo.slowRequest(ms: 10_000), options: CallOptions(timeout: nil)) }
+            let task = Task {
+                try await c.call(Echo.slow, Echo.slowRequest(ms: 10_000), options: CallOptions(timeout: nil))
+            }
             for _ in 0..<200 where started.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
             task.cancel()
             let result = await task.result
@@ -111,7 +115,8 @@ struct CallTests {
     @Test func gracefulShutdownLetsInFlightCallsFinish() async throws {
         try await withEventLoopGroup { group in
             let started = Counter()
-            let (server, client, address) = try await serverAndClient(group: group, router: Echo.router(started: started))
+            let (server, client, address) = try await serverAndClient(
+                group: group, router: Echo.router(started: started))
             let c = try await client.connection(to: address)
             let inFlight = Task { try await c.call(Echo.slow, Echo.slowRequest(ms: 300)) }
             for _ in 0..<200 where started.count == 0 { try await Task.sleep(for: .milliseconds(5)) }
@@ -151,8 +156,10 @@ struct ConnectionReuseTests {
     @Test func aCallByPeerNameReusesTheConnectionThePeerDialled() async throws {
         try await withEventLoopGroup { group in
             let cluster = TestCluster()
-            let a = MeshTransport(identity: cluster.identity("node-a"), router: Echo.router(), group: group, logger: testLogger)
-            let b = MeshTransport(identity: cluster.identity("node-b"), router: Echo.router(), group: group, logger: testLogger)
+            let a = MeshTransport(
+                identity: cluster.identity("node-a"), router: Echo.router(), group: group, logger: testLogger)
+            let b = MeshTransport(
+                identity: cluster.identity("node-b"), router: Echo.router(), group: group, logger: testLogger)
             let addressA = try await a.listen(on: loopback())
             let addressB = try await b.listen(on: loopback())
             let fromB = try await b.connection(to: addressA, peerName: "node-a")
@@ -207,19 +214,23 @@ struct ReconnectKeepaliveTests {
             var config = TransportConfiguration()
             config.reconnectInitialBackoff = .milliseconds(50)
             config.reconnectMaxBackoff = .milliseconds(200)
-            let client = MeshTransport(identity: cluster.identity("client-1"), router: ServiceRouter(), configuration: config,
-                                       group: group, logger: testLogger)
-            let first = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
+            let client = MeshTransport(
+                identity: cluster.identity("client-1"), router: ServiceRouter(), configuration: config,
+                group: group, logger: testLogger)
+            let first = MeshTransport(
+                identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
             let address = try await first.listen(on: loopback())
             #expect(try await client.call(Echo.inline, RawMessage([1]), at: address).bytes == [1])
             await first.shutdown()
             // The peer is gone: calls fail with unavailable, not hang.
             let down = await #expect(throws: RPCError.self) {
-                try await client.call(Echo.inline, RawMessage([2]), at: address, options: CallOptions(timeout: .milliseconds(300)))
+                try await client.call(
+                    Echo.inline, RawMessage([2]), at: address, options: CallOptions(timeout: .milliseconds(300)))
             }
             #expect(down?.code == .unavailable)
             // It comes back on the same address: the next call within its deadline reconnects.
-            let second = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
+            let second = MeshTransport(
+                identity: cluster.identity("server-1"), router: Echo.router(), group: group, logger: testLogger)
             _ = try await second.listen(on: address)
             let ready = CallOptions(timeout: .seconds(3), waitForReady: true)
             #expect(try await client.call(Echo.inline, RawMessage([3]), at: address, options: ready).bytes == [3])
@@ -235,8 +246,9 @@ struct ReconnectKeepaliveTests {
             var config = TransportConfiguration()
             config.keepaliveInterval = .milliseconds(100)
             config.keepaliveTimeout = .milliseconds(200)
-            let server = MeshTransport(identity: cluster.identity("server-1"), router: Echo.router(), configuration: config,
-                                       group: group, logger: testLogger, onEvent: { events.record($0) })
+            let server = MeshTransport(
+                identity: cluster.identity("server-1"), router: Echo.router(), configuration: config,
+                group: group, logger: testLogger, onEvent: { events.record($0) })
             let address = try await server.listen(on: loopback())
             let raw = try RawPeer(connectingTo: address)
             _ = try raw.handshake(as: cluster.identity("silent"), now: wallNow())

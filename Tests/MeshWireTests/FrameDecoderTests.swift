@@ -74,7 +74,8 @@ import Testing
 
     @Test func bodyLimitIsInclusive() throws {
         let decoder = FrameDecoder(maxBodyLength: 16)
-        let atLimit = DecodedFrame(header: FrameHeader(type: .ping, streamID: 0), body: Array(repeating: 0xab, count: 16))
+        let atLimit = DecodedFrame(
+            header: FrameHeader(type: .ping, streamID: 0), body: Array(repeating: 0xab, count: 16))
         #expect(decode(atLimit.encoded, pieceSizes: [1], decoder: decoder) == DecodeOutcome(frames: [atLimit]))
         var over = ByteBuffer()
         over.writeInteger(UInt32(8 + 17))
@@ -110,7 +111,8 @@ import Testing
 
     /// Frame type numbers are part of the protocol (proto-spec/framing.md).
     @Test func frameTypeNumbersArePinned() {
-        #expect(FrameType.allCases.map(\.rawValue) == [0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16])
+        #expect(
+            FrameType.allCases.map(\.rawValue) == [0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16])
         #expect(FrameHeader.currentVersion == 1)
         #expect(FrameHeader.size == 8)
         #expect(FrameHeader.prefixAndHeaderSize == 12)

@@ -13,7 +13,9 @@ import Testing
 
     @Test func varintBoundariesRoundTripWithMinimalLength() throws {
         for bits in 0...64 {
-            for value in [bits == 64 ? UInt64.max : (UInt64(1) << UInt64(bits)) &- 1, UInt64(1) << UInt64(min(bits, 63))] {
+            for value in [
+                bits == 64 ? UInt64.max : (UInt64(1) << UInt64(bits)) &- 1, UInt64(1) << UInt64(min(bits, 63)),
+            ] {
                 var w = PayloadWriter()
                 w.uint(1, value)
                 let significant = 64 - value.leadingZeroBitCount

@@ -7,7 +7,12 @@ import Testing
     /// A field as a schema would see it: the number plus the value with its declared type.
     struct Field: Equatable, Sendable {
         enum Value: Equatable, Sendable {
-            case uint(UInt64), sint(Int64), fixed64(UInt64), fixed32(UInt32), string(String), bytes([UInt8])
+            case uint(UInt64)
+            case sint(Int64)
+            case fixed64(UInt64)
+            case fixed32(UInt32)
+            case string(String)
+            case bytes([UInt8])
             case message([Field])
         }
         var number: Int

@@ -104,7 +104,9 @@ import Testing
             #expect(Self.check(response), "\(response)")
             #expect(Self.check(CancelBody(reason: Self.string(&rng))))
             #expect(Self.check(PingBody(opaque: rng.next())))
-            #expect(Self.check(GoAwayBody(lastStreamID: UInt32.random(in: .min ... .max, using: &rng), status: Self.status(&rng))))
+            #expect(
+                Self.check(
+                    GoAwayBody(lastStreamID: UInt32.random(in: .min ... .max, using: &rng), status: Self.status(&rng))))
             #expect(
                 Self.check(
                     SettingsBody(

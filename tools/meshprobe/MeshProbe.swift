@@ -43,7 +43,8 @@ struct ProbeIdentity: ParsableArguments {
         let identity = try IdentityLoader.load(source, name: probeName, roles: ["operator"])
         var logger = Logger(label: "meshprobe")
         logger.logLevel = .error
-        return MeshTransport(identity: identity, router: ServiceRouter(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        return MeshTransport(
+            identity: identity, router: ServiceRouter(), group: MultiThreadedEventLoopGroup.singleton, logger: logger)
     }
 
     var callOptions: CallOptions { CallOptions(timeout: .seconds(fractional: timeout)) }
@@ -52,7 +53,8 @@ struct ProbeIdentity: ParsableArguments {
     func ask<Response>(_ method: MethodDescriptor<RawMessage, Response>, at address: String) async throws -> Response {
         let transport = try transport()
         do {
-            let answer = try await transport.call(method, RawMessage([]), at: try parseAddress(address), options: callOptions)
+            let answer = try await transport.call(
+                method, RawMessage([]), at: try parseAddress(address), options: callOptions)
             await transport.shutdown()
             return answer
         } catch {
@@ -69,7 +71,8 @@ func parseAddress(_ text: String) throws -> HostPort {
 
 extension MeshProbe {
     struct Info: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a node's name, roles, services and connections.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a node's name, roles, services and connections.")
 
         @Argument(help: "The node, HOST:PORT.")
         var address: String
@@ -110,7 +113,8 @@ extension MeshProbe {
             var samples: [Double] = []
             for i in 0..<count {
                 let start = ContinuousClock.now
-                _ = try await connection.call(AdminService.ping, RawMessage(Array(repeating: 0, count: 64)), options: identity.callOptions)
+                _ = try await connection.call(
+                    AdminService.ping, RawMessage(Array(repeating: 0, count: 64)), options: identity.callOptions)
                 let d = ContinuousClock.now - start
                 let us = Double(d.components.attoseconds) / 1e12 + Double(d.components.seconds) * 1e6
                 samples.append(us)
@@ -118,7 +122,9 @@ extension MeshProbe {
             }
             samples.sort()
             if !samples.isEmpty {
-                print("min \(Int(samples.first!)) µs, median \(Int(samples[samples.count / 2])) µs, max \(Int(samples.last!)) µs")
+                print(
+                    "min \(Int(samples.first!)) µs, median \(Int(samples[samples.count / 2])) µs, max \(Int(samples.last!)) µs"
+                )
             }
             await transport.shutdown()
         }

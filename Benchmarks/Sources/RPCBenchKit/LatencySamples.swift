@@ -47,7 +47,9 @@ public struct CellStats: Hashable, Sendable {
     /// it is an estimate at the cell's steady rate); nil when the server's CPU time could not be read.
     public var cpuNanosPerCall: Double?
 
-    public init(calls: Int, callsPerSecond: Double, p50Nanos: UInt64?, p99Nanos: UInt64?, cpuNanosPerCall: Double? = nil) {
+    public init(
+        calls: Int, callsPerSecond: Double, p50Nanos: UInt64?, p99Nanos: UInt64?, cpuNanosPerCall: Double? = nil
+    ) {
         self.calls = calls
         self.callsPerSecond = callsPerSecond
         self.p50Nanos = p50Nanos

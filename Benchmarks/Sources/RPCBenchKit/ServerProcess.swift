@@ -17,7 +17,8 @@ public final class ServerProcess {
     /// Starts the child and blocks until it announces its port (or exits).
     public static func launch(subcommand: String) throws -> ServerProcess {
         let process = Process()
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = [subcommand, "0"]

@@ -10,10 +10,14 @@ import RPCBenchKit
 /// per second one core seals and opens. Printed after the RPC table when a Mesh target ran.
 enum MeshCryptoCosts {
     static func report() -> String {
-        var lines = ["", "### Mesh crypto costs (one core, in process)", "",
-                     "| what | median | per second |", "|---|---:|---:|"]
+        var lines = [
+            "", "### Mesh crypto costs (one core, in process)", "",
+            "| what | median | per second |", "|---|---:|---:|",
+        ]
         let hs = handshakeMicros(rounds: 300)
-        lines.append("| full handshake, both sides' CPU (hello, welcome, auth, certificate checks, key derivation) | \(format(hs)) µs | \(Int(1e6 / hs)) |")
+        lines.append(
+            "| full handshake, both sides' CPU (hello, welcome, auth, certificate checks, key derivation) | \(format(hs)) µs | \(Int(1e6 / hs)) |"
+        )
         for cipher in FrameCipher.supported {
             for size in [64, 4096] {
                 let (seal, open) = sealOpenPerSecond(size: size, cipher: cipher, seconds: 1)

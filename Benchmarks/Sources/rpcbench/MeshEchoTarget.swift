@@ -86,7 +86,8 @@ struct MeshEchoClient: AsyncEchoClient {
     var callerExecutor: (any TaskExecutor)? { onLoop ? connection.taskExecutor : nil }
 
     func echo(_ payload: [UInt8]) async throws -> [UInt8] {
-        try await connection.call(MeshEchoTarget.echo, RawMessage(payload), options: CallOptions(timeout: .seconds(10))).bytes
+        try await connection.call(MeshEchoTarget.echo, RawMessage(payload), options: CallOptions(timeout: .seconds(10)))
+            .bytes
     }
 
     func close() async {

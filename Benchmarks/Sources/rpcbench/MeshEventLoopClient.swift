@@ -66,8 +66,9 @@ final class MeshEventLoopClosedLoop {
         case .success(let head) where head.status.code == .ok && Self.sameBytes(head.payload, payload):
             if window.counts(sentAt: sentAt, receivedAt: receivedAt) { samples.record(receivedAt - sentAt) }
         case .success(let head):
-            fail(BenchError(
-                .badEcho, "reply with status \(head.status) and \(head.payload.count) B differs from the request"))
+            fail(
+                BenchError(
+                    .badEcho, "reply with status \(head.status) and \(head.payload.count) B differs from the request"))
         case .failure(let error):
             fail(BenchError(.connectionClosed, "call failed", cause: error))
         }

@@ -16,7 +16,8 @@ func makeTarget(named name: String) throws(BenchError) -> any EchoTarget {
     case "mesh": return MeshEchoTarget(callers: .tasks)
     case "mesh-loop": return MeshEchoTarget(callers: .tasksOnEventLoop)
     case "mesh-future": return MeshEchoTarget(callers: .futuresOnEventLoop)
-    default: throw BenchError(.usage, "unknown target \(name); known: grpc, nio, nio-async, mesh, mesh-loop, mesh-future")
+    default:
+        throw BenchError(.usage, "unknown target \(name); known: grpc, nio, nio-async, mesh, mesh-loop, mesh-future")
     }
 }
 
@@ -47,8 +48,9 @@ do {
         print("## rpcbench: unary echo over loopback")
         print("")
         print("- \(host.summary)")
-        print("- \(options.seconds) s per cell after \(options.warmUpSeconds) s warm-up; closed loop; "
-            + "servers in child processes; one connection per cell")
+        print(
+            "- \(options.seconds) s per cell after \(options.warmUpSeconds) s warm-up; closed loop; "
+                + "servers in child processes; one connection per cell")
         print("")
         print(ReportTable.render(outcomes))
         if options.targets.contains(where: { $0.hasPrefix("mesh") }) { print(MeshCryptoCosts.report()) }

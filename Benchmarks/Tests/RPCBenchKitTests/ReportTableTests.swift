@@ -24,8 +24,10 @@ import Testing
     }
 
     @Test func rendersMeasuredUnavailableFailedAndRatioRows() {
-        let grpc = CellStats(calls: 3_000, callsPerSecond: 1_000, p50Nanos: 1_000_000, p99Nanos: 2_000_000, cpuNanosPerCall: 400_000)
-        let mesh = CellStats(calls: 30_000, callsPerSecond: 10_000, p50Nanos: 100_000, p99Nanos: 500_000, cpuNanosPerCall: 9_500)
+        let grpc = CellStats(
+            calls: 3_000, callsPerSecond: 1_000, p50Nanos: 1_000_000, p99Nanos: 2_000_000, cpuNanosPerCall: 400_000)
+        let mesh = CellStats(
+            calls: 30_000, callsPerSecond: 10_000, p50Nanos: 100_000, p99Nanos: 500_000, cpuNanosPerCall: 9_500)
         let outcomes = [
             CellOutcome(target: "grpc", payloadSize: 64, concurrency: 1, result: .measured(grpc)),
             CellOutcome(target: "nio", payloadSize: 64, concurrency: 1, result: .failed(BenchError(.badEcho, "x"))),

@@ -69,8 +69,9 @@ public final class MembershipShell: Sendable {
                 name: swim.name, address: swim.myself.rpcAddress, status: swim.isLeaving ? "left" : "alive",
                 incarnation: swim.incarnation, services: swim.myself.services)
             let others = swim.members.map { m in
-                MemberInfo(name: m.name, address: m.metadata.rpcAddress, status: Self.statusName(m.status),
-                           incarnation: m.status.incarnation, services: m.metadata.services)
+                MemberInfo(
+                    name: m.name, address: m.metadata.rpcAddress, status: Self.statusName(m.status),
+                    incarnation: m.status.incarnation, services: m.metadata.services)
             }
             return MembersReport(node: swim.name, members: (others + [me]).sorted { $0.name < $1.name })
         }
@@ -90,7 +91,8 @@ public final class MembershipShell: Sendable {
         let now = clock.now()
         let directives: [SWIMDirective]? = state.withLock { s in
             guard s.instance != nil else { return nil }
-            let advertised = senderAddress.flatMap { $0.isEmpty ? nil : $0 }
+            let advertised =
+                senderAddress.flatMap { $0.isEmpty ? nil : $0 }
                 ?? message.updates.first { $0.kind == .alive && $0.name == peerName }?.metadata?.rpcAddress
             guard let address = advertised ?? s.instance?.member(named: peerName)?.metadata.rpcAddress else {
                 return nil
@@ -99,9 +101,11 @@ public final class MembershipShell: Sendable {
         }
         guard let directives else {
             metrics.rejected.increment()
-            logger.debug("membership message dropped: sender unknown or node not started", metadata: [
-                "mesh.peer": "\(peerName)",
-            ])
+            logger.debug(
+                "membership message dropped: sender unknown or node not started",
+                metadata: [
+                    "mesh.peer": "\(peerName)"
+                ])
             return
         }
         metrics.received.increment()
@@ -116,13 +120,16 @@ public final class MembershipShell: Sendable {
     /// Membership changes as they happen (joined, suspected, refuted, died, left, updated, reaped, …), for as
     /// long as the caller iterates. A slow reader loses the oldest events beyond 1,024, never blocks the shell.
     public func changes() -> AsyncStream<MembershipEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: MembershipEvent.self, bufferingPolicy: .bufferingNewest(1_024))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: MembershipEvent.self, bufferingPolicy: .bufferingNewest(1_024))
         let id = watchers.withLock { w -> Int in
             w.next += 1
             w.active[w.next] = continuation
             return w.next
         }
-        continuation.onTermination = { [weak self] _ in self?.watchers.withLock { _ = $0.active.removeValue(forKey: id) } }
+        continuation.onTermination = { [weak self] _ in
+            self?.watchers.withLock { _ = $0.active.removeValue(forKey: id) }
+        }
         return stream
     }
 
@@ -141,9 +148,12 @@ public final class MembershipShell: Sendable {
             $0.resolvedSeeds = resolved
             $0.advertised = myself.rpcAddress
         }
-        logger.info("membership started", metadata: [
-            "mesh.advertise": "\(myself.rpcAddress)", "mesh.seeds": "\(resolved)", "mesh.incarnation": "\(incarnation)",
-        ])
+        logger.info(
+            "membership started",
+            metadata: [
+                "mesh.advertise": "\(myself.rpcAddress)", "mesh.seeds": "\(resolved)",
+                "mesh.incarnation": "\(incarnation)",
+            ])
         await withDiscardingTaskGroup { group in
             group.addTask { await self.sendLoop() }
             group.addTask { await self.resolveLoop(seeds: seeds, every: seedResolveInterval) }
@@ -190,9 +200,11 @@ public final class MembershipShell: Sendable {
                 }
                 guard admitted else {
                     metrics.sendFailures.increment()
-                    logger.debug("membership send dropped: too many in flight", metadata: [
-                        "mesh.address": "\(outgoing.address)",
-                    ])
+                    logger.debug(
+                        "membership send dropped: too many in flight",
+                        metadata: [
+                            "mesh.address": "\(outgoing.address)"
+                        ])
                     continue
                 }
                 group.addTask {
@@ -217,7 +229,8 @@ public final class MembershipShell: Sendable {
             try await DeadlineRace.run(until: deadline, clock: clock, "membership send to \(address)") {
                 () async throws(RPCError) -> Void in
                 // With the peer's name, the transport refuses any other node at the address (new or reused connection).
-                let connection = try await transport.connection(to: address, peerName: outgoing.peer, deadline: deadline)
+                let connection = try await transport.connection(
+                    to: address, peerName: outgoing.peer, deadline: deadline)
                 try await connection.send(MembershipMethods.message, outgoing.message, options: options)
             }
             metrics.sent.increment()
@@ -225,9 +238,11 @@ public final class MembershipShell: Sendable {
             metrics.sendFailures.increment()
             if let peer = outgoing.peer, Self.isPeerNameMismatch(error) {
                 metrics.peerMismatches.increment()
-                logger.warning("membership send refused: another node answers at the member's address", metadata: [
-                    "mesh.address": "\(address)", "mesh.member": "\(peer)", "error": "\(error)",
-                ])
+                logger.warning(
+                    "membership send refused: another node answers at the member's address",
+                    metadata: [
+                        "mesh.address": "\(address)", "mesh.member": "\(peer)", "error": "\(error)",
+                    ])
                 return
             }
             logger.debug("membership send failed", metadata: ["mesh.address": "\(address)", "error": "\(error)"])
@@ -309,7 +324,8 @@ public final class MembershipShell: Sendable {
         case .reaped(let name):
             log("member reaped", name, "tombstone expired")
         case .selfRefuted(let incarnation, let accusation):
-            log("refuted an accusation against this node", "self", "\(accusation), now incarnation \(incarnation)",
+            log(
+                "refuted an accusation against this node", "self", "\(accusation), now incarnation \(incarnation)",
                 level: .warning)
         case .rejected(let error, let from):
             metrics.rejected.increment()

@@ -1,9 +1,10 @@
+import MeshTransport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import MeshTransport
 
 /// Turns seed `HOST:PORT`s into membership addresses: numeric hosts as given, DNS names into every address
 /// `getaddrinfo` returns (TCP), deduplicated, in a stable order. A name that does not resolve yields nothing
@@ -43,8 +44,10 @@ public enum SeedResolver {
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let info = cursor {
             var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
-                           NI_NUMERICHOST) == 0 {
+            if getnameinfo(
+                info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
+                NI_NUMERICHOST) == 0
+            {
                 let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if !out.contains(text) { out.append(text) }
             }

@@ -1,8 +1,8 @@
 import Logging
 import MeshCore
 import MeshLog
-import MeshResilience
 import MeshRPC
+import MeshResilience
 import MeshSaga
 import MeshTransport
 import Metrics
@@ -269,7 +269,8 @@ public final class OutboxRelay: Sendable {
             s[subscriber.name]!.breaker.record(permit, outcome: outcome, now: configuration.clock.now())
         }
         for transition in transitions {
-            logger.info("outbox breaker", metadata: ["subscriber": "\(subscriber.name)", "transition": "\(transition)"])
+            logger.info(
+                "outbox breaker", metadata: ["subscriber": "\(subscriber.name)", "transition": "\(transition)"])
         }
     }
 

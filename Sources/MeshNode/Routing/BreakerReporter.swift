@@ -1,7 +1,7 @@
-import Metrics
 import Logging
 import MeshCore
 import MeshResilience
+import Metrics
 import Synchronization
 
 /// Makes breaker changes visible: logs every transition with its reason (`mesh.peer`; warning when a link

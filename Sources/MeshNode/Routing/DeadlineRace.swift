@@ -49,7 +49,10 @@ enum DeadlineRace {
 
         func arm(_ c: CheckedContinuation<Result<T, RPCError>, Never>) {
             let early: Result<T, RPCError>? = state.withLock { s in
-                if let e = s.early { s.early = nil; return e }
+                if let e = s.early {
+                    s.early = nil
+                    return e
+                }
                 s.continuation = c
                 return nil
             }

@@ -1,7 +1,7 @@
 import Logging
 import MeshCore
-import MeshResilience
 import MeshRPC
+import MeshResilience
 import MeshTransport
 import Metrics
 import Synchronization
@@ -96,7 +96,8 @@ public final class PeerRouter: Sendable {
             let choice = withState(touching: names) { core in
                 core.routing.choose(among: names, excluding: tried, now: now, using: &core.rng)
             }
-            let peer: String, permit: BreakerPermit?
+            let peer: String
+            let permit: BreakerPermit?
             switch choice {
             case .send(let p, let granted):
                 (peer, permit) = (p, granted)
@@ -108,8 +109,9 @@ public final class PeerRouter: Sendable {
             // `choose` only picks among `names`, which come from `candidates`.
             guard let address = candidates.first(where: { $0.name == peer })?.address else { break }
             do throws(RPCError) {
-                let response = try await send(descriptor, request, to: peer, at: address, permit: permit,
-                                               startedAt: now, deadline: deadline, options: options)
+                let response = try await send(
+                    descriptor, request, to: peer, at: address, permit: permit,
+                    startedAt: now, deadline: deadline, options: options)
                 return RoutedReply(response: response, peer: peer, attempts: attempt)
             } catch {
                 guard case .failure = error.code.callOutcome, deadline.map({ clock.now() < $0 }) ?? true else {
@@ -140,12 +142,14 @@ public final class PeerRouter: Sendable {
             }
             switch admission {
             case .send(let permit):
-                return try await send(descriptor, request, to: owner, at: address, permit: permit,
-                                      startedAt: now, deadline: options.timeout.map { _ in deadline },
-                                      options: options)
+                return try await send(
+                    descriptor, request, to: owner, at: address, permit: permit,
+                    startedAt: now, deadline: options.timeout.map { _ in deadline },
+                    options: options)
             case .fail(let rejection):
-                throw RPCError(.unavailable, "\(descriptor.path): owner \(owner) refused: \(rejection)",
-                               cause: rejection)
+                throw RPCError(
+                    .unavailable, "\(descriptor.path): owner \(owner) refused: \(rejection)",
+                    cause: rejection)
             case .queue(let retryAfter):
                 let wait = min(retryAfter ?? .milliseconds(50), deadline - now)
                 do {

@@ -117,8 +117,10 @@ public struct PeerRoutingState: Sendable {
             }
         }
         let why = candidates.isEmpty ? "no peer hosts it" : reasons.joined(separator: "; ")
-        return (.noPeer(reason: why.isEmpty ? "every candidate was already tried" : why, retryAfter: retryAfter),
-                transitions + breakers.tick(now: now))
+        return (
+            .noPeer(reason: why.isEmpty ? "every candidate was already tried" : why, retryAfter: retryAfter),
+            transitions + breakers.tick(now: now)
+        )
     }
 
     /// Admits a call keyed to `owner`, which only that peer may serve: with `.failFast` a refusing breaker

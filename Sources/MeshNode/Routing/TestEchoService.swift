@@ -19,10 +19,11 @@ public enum TestEchoService {
             return request
         }
         router.register(setDelay) { request, _ in
-            EchoDelay(delay.withLock { d in
-                defer { d = request.delay }
-                return d
-            })
+            EchoDelay(
+                delay.withLock { d in
+                    defer { d = request.delay }
+                    return d
+                })
         }
     }
 }

@@ -6,7 +6,9 @@ public struct AuthorizationMiddleware: CheckingServerMiddleware {
     public init(_ policy: AuthorizationPolicy) { self.policy = policy }
 
     public func check(_ call: ServerCall) throws(RPCError) {
-        if let refusal = policy.check(method: call.context.method, peer: call.context.peerName, roles: call.context.peerRoles) {
+        if let refusal = policy.check(
+            method: call.context.method, peer: call.context.peerName, roles: call.context.peerRoles)
+        {
             throw refusal
         }
     }

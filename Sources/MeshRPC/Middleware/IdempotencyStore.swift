@@ -26,7 +26,9 @@ public final class InMemoryIdempotencyStore: IdempotencyStore {
         table.withLock { $0.begin(scope, fingerprint: fingerprint, now: now) }
     }
 
-    public func complete(_ scope: IdempotencyScope, fingerprint: UInt64, response: ServerResponse, now: MeshInstant) async {
+    public func complete(_ scope: IdempotencyScope, fingerprint: UInt64, response: ServerResponse, now: MeshInstant)
+        async
+    {
         table.withLock { $0.complete(scope, fingerprint: fingerprint, response: response, now: now) }
     }
 

@@ -78,7 +78,9 @@ public struct IdempotencyTable: Sendable {
     }
 
     /// Stores the response of a reserved request (or of one evicted while running).
-    public mutating func complete(_ scope: IdempotencyScope, fingerprint: UInt64, response: ServerResponse, now: MeshInstant) {
+    public mutating func complete(
+        _ scope: IdempotencyScope, fingerprint: UInt64, response: ServerResponse, now: MeshInstant
+    ) {
         if let entry = entries[scope], entry.fingerprint != fingerprint { return }
         entries[scope] = Entry(fingerprint: fingerprint, state: .done(response, expires: now + ttl), generation: 0)
         touch(scope)

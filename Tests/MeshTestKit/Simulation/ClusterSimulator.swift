@@ -184,7 +184,8 @@ public final class ClusterSimulator<Process: SimulatedProcess> {
             }
             var delay = conditions.baseDelay + extraDelay[id] + extraDelay[to]
             if conditions.jitter > .zero {
-                delay = delay + MeshDuration(nanoseconds: Int64.random(in: 0...conditions.jitter.nanoseconds, using: &rng))
+                delay =
+                    delay + MeshDuration(nanoseconds: Int64.random(in: 0...conditions.jitter.nanoseconds, using: &rng))
             }
             queue.push(.deliver(to: to, from: id, message: message, size: size), at: now + delay)
         }

@@ -45,8 +45,10 @@ public struct NetworkConditions: Hashable, Sendable {
     public var jitter: MeshDuration
     public var loss: Double
 
-    public init(baseDelay: MeshDuration = .microseconds(500), jitter: MeshDuration = .milliseconds(2),
-                loss: Double = 0) {
+    public init(
+        baseDelay: MeshDuration = .microseconds(500), jitter: MeshDuration = .milliseconds(2),
+        loss: Double = 0
+    ) {
         self.baseDelay = baseDelay
         self.jitter = jitter
         self.loss = loss

@@ -5,7 +5,10 @@ func measureFdatasyncRate(directory: String, seconds: Double) -> RunResult {
     let path = directory + "/fsync-probe"
     let fd = Glibc.open(path, O_CREAT | O_RDWR | O_TRUNC, 0o644)
     precondition(fd >= 0, "cannot open \(path)")
-    defer { close(fd); unlink(path) }
+    defer {
+        close(fd)
+        unlink(path)
+    }
     var block = [UInt8](repeating: 0xA5, count: 4096)
     var latencies: [UInt64] = []
     let start = nowNanos()

@@ -11,7 +11,9 @@ final class SQLiteTarget: @unchecked Sendable {
     private var lock = pthread_mutex_t()
 
     init(path: String) {
-        unlink(path); unlink(path + "-wal"); unlink(path + "-shm")
+        unlink(path)
+        unlink(path + "-wal")
+        unlink(path + "-shm")
         precondition(sqlite3_open(path, &db) == SQLITE_OK)
         exec("PRAGMA journal_mode=WAL")
         exec("PRAGMA synchronous=FULL")
@@ -75,15 +77,17 @@ func measureSQLiteAppends(path: String, appenders: Int, seconds: Double) -> RunR
         boxes.append(box)
         var thread = pthread_t()
         let context = Unmanaged.passRetained(box).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<AppenderBox>.fromOpaque(raw!).takeRetainedValue()
-            while nowNanos() < box.end {
-                let t0 = nowNanos()
-                box.target.append(stream: box.stream)
-                box.latencies.append(nowNanos() - t0)
-            }
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                let box = Unmanaged<AppenderBox>.fromOpaque(raw!).takeRetainedValue()
+                while nowNanos() < box.end {
+                    let t0 = nowNanos()
+                    box.target.append(stream: box.stream)
+                    box.latencies.append(nowNanos() - t0)
+                }
+                return nil
+            }, context)
         precondition(rc == 0)
         threads.append(thread)
     }

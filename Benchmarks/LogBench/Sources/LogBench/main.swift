@@ -13,9 +13,10 @@ let load = loadavg.map { format($0, decimals: 2) }
 print("LogBench: \(seconds) s per run, 256 B payloads, scratch \(scratch), load average \(load)")
 
 let fsync = measureFdatasyncRate(directory: scratch, seconds: 2)
-print("raw 4 KiB write+fdatasync, 2 s: \(format(fsync.perSecond))/s, "
-    + "p50 \(format(fsync.percentile(0.5), decimals: 2)) ms, "
-    + "p99 \(format(fsync.percentile(0.99), decimals: 2)) ms")
+print(
+    "raw 4 KiB write+fdatasync, 2 s: \(format(fsync.perSecond))/s, "
+        + "p50 \(format(fsync.percentile(0.5), decimals: 2)) ms, "
+        + "p99 \(format(fsync.percentile(0.99), decimals: 2)) ms")
 
 let rounds = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
 
@@ -26,11 +27,13 @@ if seconds > 0 {
     // The disk is shared with other work, so its fsync rate drifts: every round measures the fdatasync limit,
     // MeshLog and SQLite back to back (alternating which store goes first), and the table shows medians.
     print("")
-    print("Medians of \(rounds) rounds; each round: fdatasync probe (1 s), then MeshLog and SQLite "
-        + "(alternating order).")
+    print(
+        "Medians of \(rounds) rounds; each round: fdatasync probe (1 s), then MeshLog and SQLite "
+            + "(alternating order).")
     print("")
-    print("| appenders | fdatasync/s (disk limit) | MeshLog appends/s | MeshLog p50 / p99 ms | SQLite appends/s "
-        + "| SQLite p50 / p99 ms | MeshLog ÷ SQLite | MeshLog ÷ fdatasync |")
+    print(
+        "| appenders | fdatasync/s (disk limit) | MeshLog appends/s | MeshLog p50 / p99 ms | SQLite appends/s "
+            + "| SQLite p50 / p99 ms | MeshLog ÷ SQLite | MeshLog ÷ fdatasync |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for appenders in [1, 8, 64] {
         var probes: [RunResult] = []
@@ -58,13 +61,16 @@ if seconds > 0 {
                 try await mesh()
             }
         }
-        let fs = median(probes), m = median(meshRuns), l = median(liteRuns)
-        print("| \(appenders) | \(format(fs.perSecond)) | \(format(m.perSecond)) | "
-            + "\(format(m.percentile(0.5), decimals: 2)) / "
-            + "\(format(m.percentile(0.99), decimals: 2)) | \(format(l.perSecond)) | "
-            + "\(format(l.percentile(0.5), decimals: 2)) / \(format(l.percentile(0.99), decimals: 2)) | "
-            + "\(format(m.perSecond / l.perSecond, decimals: 1))x | "
-            + "\(format(m.perSecond / fs.perSecond, decimals: 1))x |")
+        let fs = median(probes)
+        let m = median(meshRuns)
+        let l = median(liteRuns)
+        print(
+            "| \(appenders) | \(format(fs.perSecond)) | \(format(m.perSecond)) | "
+                + "\(format(m.percentile(0.5), decimals: 2)) / "
+                + "\(format(m.percentile(0.99), decimals: 2)) | \(format(l.perSecond)) | "
+                + "\(format(l.percentile(0.5), decimals: 2)) / \(format(l.percentile(0.99), decimals: 2)) | "
+                + "\(format(m.perSecond / l.perSecond, decimals: 1))x | "
+                + "\(format(m.perSecond / fs.perSecond, decimals: 1))x |")
         let each = (0..<rounds).map { r in
             "\(format(probes[r].perSecond))/\(format(meshRuns[r].perSecond))/\(format(liteRuns[r].perSecond))"
         }
@@ -78,9 +84,10 @@ if recoveryMiB > 0 {
     print("")
     print("| log size | records | recovery, cold cache | recovery, warm cache | read records/s | read MB/s |")
     print("|---:|---:|---:|---:|---:|---:|")
-    print("| \(format(mib)) MiB | \(r.records) | \(format(r.coldSeconds, decimals: 2)) s "
-        + "(\(format(mib * 1.048576 / r.coldSeconds)) MB/s) | \(format(r.warmSeconds, decimals: 2)) s | "
-        + "\(format(Double(r.readRecords) / r.readSeconds)) | \(format(mib * 1.048576 / r.readSeconds)) |")
+    print(
+        "| \(format(mib)) MiB | \(r.records) | \(format(r.coldSeconds, decimals: 2)) s "
+            + "(\(format(mib * 1.048576 / r.coldSeconds)) MB/s) | \(format(r.warmSeconds, decimals: 2)) s | "
+            + "\(format(Double(r.readRecords) / r.readSeconds)) | \(format(mib * 1.048576 / r.readSeconds)) |")
     removeTree(scratch + "/big")
 }
 removeTree(scratch)
