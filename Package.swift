@@ -9,6 +9,8 @@ let nio: [Target.Dependency] = [
 ]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let coreMetrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-metrics")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
@@ -46,14 +48,14 @@ let package = Package(
 
         // Pure layer: no sockets, no files, no clocks of their own.
         .target(name: "MeshCore"),
-        .target(name: "MeshWire", dependencies: ["MeshCore", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "MeshWire", dependencies: ["MeshCore", nioCore]),
         .target(name: "MeshResilience", dependencies: ["MeshCore"]),
         .target(name: "MeshMembership", dependencies: ["MeshCore", "MeshWire"]),
-        .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics]),
+        .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics, coreMetrics]),
         .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire"]),
 
         // Crypto: identities, certificates, handshake state machine, frame sealing.
-        .target(name: "MeshCrypto", dependencies: ["CSodium", "MeshCore", "MeshWire"]),
+        .target(name: "MeshCrypto", dependencies: ["CSodium", "MeshCore", "MeshWire", nioCore]),
 
         // I/O shells.
         .target(name: "MeshLog", dependencies: ["MeshCore"]),
@@ -70,10 +72,16 @@ let package = Package(
         ),
 
         // Executables.
-        .executableTarget(name: "meshnode", dependencies: ["MeshNode", argumentParser, logging, lifecycle]),
+        .executableTarget(
+            name: "meshnode",
+            dependencies: [
+                "MeshNode", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport", "MeshWire", argumentParser, logging,
+                lifecycle,
+            ] + nio
+        ),
         .executableTarget(
             name: "meshprobe",
-            dependencies: ["MeshNode", argumentParser, logging],
+            dependencies: ["MeshNode", "MeshCore", "MeshRPC", "MeshTransport", argumentParser, logging] + nio,
             path: "tools/meshprobe"
         ),
         .executableTarget(name: "logtorture", dependencies: ["MeshLog", argumentParser], path: "tools/logtorture"),
@@ -81,23 +89,29 @@ let package = Package(
         // Test support and tests.
         .target(name: "MeshTestKit", dependencies: ["MeshCore", "MeshWire", logging], path: "Tests/MeshTestKit"),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "MeshTestKit"]),
-        .testTarget(name: "MeshWireTests", dependencies: ["MeshWire", "MeshTestKit"], resources: []),
-        .testTarget(name: "MeshCryptoTests", dependencies: ["MeshCrypto", "MeshWire", "MeshTestKit"]),
-        .testTarget(name: "MeshResilienceTests", dependencies: ["MeshResilience", "MeshTestKit"]),
-        .testTarget(name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshTestKit"]),
-        .testTarget(name: "MeshLogTests", dependencies: ["MeshLog", "MeshTestKit"]),
-        .testTarget(name: "MeshSagaTests", dependencies: ["MeshSaga", "MeshTestKit"]),
+        .testTarget(name: "MeshWireTests", dependencies: ["MeshWire", "MeshCore", "MeshTestKit", nioCore]),
+        .testTarget(name: "MeshCryptoTests", dependencies: ["MeshCrypto", "MeshCore", "MeshWire", "MeshTestKit", nioCore]),
+        .testTarget(name: "MeshResilienceTests", dependencies: ["MeshResilience", "MeshCore", "MeshTestKit"]),
+        .testTarget(name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshCore", "MeshWire", "MeshTestKit"]),
+        .testTarget(name: "MeshLogTests", dependencies: ["MeshLog", "MeshCore", "MeshTestKit"]),
+        .testTarget(name: "MeshSagaTests", dependencies: ["MeshSaga", "MeshCore", "MeshWire", "MeshTestKit"]),
         .testTarget(
             name: "MeshTransportTests",
-            dependencies: ["MeshTransport", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio
+            dependencies: ["MeshTransport", "MeshCore", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio
         ),
         .testTarget(
             name: "MeshRPCTests",
             dependencies: [
-                "MeshRPC", "MeshTestKit", "MeshTransport", "MeshCrypto", "MeshWire", logging,
+                "MeshRPC", "MeshCore", "MeshResilience", "MeshTestKit", "MeshTransport", "MeshCrypto", "MeshWire", logging,
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ] + nio
         ),
-        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshTestKit", logging]),
+        .testTarget(
+            name: "MeshNodeTests",
+            dependencies: [
+                "MeshNode", "MeshCore", "MeshCrypto", "MeshLog", "MeshMembership", "MeshRPC", "MeshResilience",
+                "MeshSaga", "MeshTransport", "MeshWire", "MeshTestKit", logging, metrics,
+            ] + nio
+        ),
     ]
 )
