@@ -115,7 +115,8 @@ echo "--- SIGTERM: exit status $rc"
 grep -E 'warning|error' "$out.err" | grep -v 'development CA' || true
 [ "$rc" -eq 0 ] || { cat "$out.err" >&2; echo "meshnode exited $rc after SIGTERM" >&2; exit 1; }
 echo "--- what the node wrote (all under /data)"
-(cd "$data" && find . -mindepth 1 | head -20)
+written=$(cd "$data" && find . -mindepth 1 | head -20)
+echo "${written:-(nothing: a node hosting no service keeps no log yet)}"
 rm -f "$out" "$out.err"
 INNER
 echo "check-runtime-image: ok in $(($(date +%s) - start)) s"

@@ -67,6 +67,42 @@ for v in "${K8S_VERSIONS[@]}"; do
     echo "kubernetes-validate $v: every object valid"
 done
 
+# The Secrets deploy/make-keys.sh writes: valid objects, and exactly what the workloads mount (every pod name
+# of every StatefulSet has NAME.cert and NAME.key in the Secret its node-keys volume names). Needs a meshnode.
+if meshnode=$(ls .build/release/meshnode .build/debug/meshnode 2>/dev/null | head -1) && [ -n "$meshnode" ]; then
+    deploy/make-keys.sh --out "$out/keys" --meshnode "$meshnode" --cluster validate >/dev/null
+    for v in "${K8S_VERSIONS[@]}"; do
+        kubernetes-validate --strict --quiet -k "$v" "$out"/keys/secrets/*.yaml ||
+            { echo "validate-deploy: FAILED: make-keys.sh's Secrets do not validate" >&2; exit 1; }
+    done
+    python3 - "$out/rendered/base.yaml" "$out"/keys/secrets/*.yaml <<'PY' || exit 1
+import sys, yaml
+rendered = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+secrets = {}
+for path in sys.argv[2:]:
+    for d in yaml.safe_load_all(open(path)):
+        if d: secrets[d["metadata"]["name"]] = set(d["data"])
+problems = []
+for sts in (d for d in rendered if d["kind"] == "StatefulSet"):
+    name, spec = sts["metadata"]["name"], sts["spec"]
+    for vol in spec["template"]["spec"].get("volumes", []):
+        if "secret" not in vol: continue
+        secret = vol["secret"]["secretName"]
+        if secret not in secrets:
+            problems.append(f"{name} mounts Secret {secret}, which make-keys.sh does not write"); continue
+        if vol["name"] == "node-keys":
+            for i in range(spec["replicas"]):
+                for ext in ("cert", "key"):
+                    if f"{name}-{i}.{ext}" not in secrets[secret]:
+                        problems.append(f"Secret {secret} lacks {name}-{i}.{ext} for pod {name}-{i}")
+for p in problems: print("validate-deploy: FAILED:", p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+    echo "make-keys.sh: $(ls "$out"/keys/secrets | wc -l) Secrets valid, and hold every key and certificate the pods mount"
+else
+    echo "make-keys.sh: not checked (no .build/*/meshnode; build one to check the Secrets against the manifests)"
+fi
+
 # checkov: every finding fails unless deploy/checkov-skips lists its ID with a reason.
 skips=()
 while read -r id reason; do
