@@ -14,7 +14,7 @@
 # Everything it creates is named meshns-*, removed on exit (and left-overs of a crashed earlier run at start).
 # The nodes and meshprobe run as uid 10001 with no capabilities, like the pods.
 # Without root or `ip`, it prints SKIPPED and exits 0. Uses .build/debug/{meshnode,meshprobe} (built if missing).
-#   tools/netns-test.sh
+#   tools/netns-test.sh [--install-deps]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -24,6 +24,16 @@ skip() {
     exit 0
 }
 [ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces (running as uid $(id -u))"
+# --install-deps (CI): install iproute2 and iptables when missing, rather than skipping without them.
+if [ "${1:-}" = "--install-deps" ]; then
+    missing=()
+    command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+    command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "netns-test: installing ${missing[*]}" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+fi
 command -v ip >/dev/null 2>&1 || skip "no 'ip' command (apt-get install iproute2)"
 
 PREFIX=meshns

