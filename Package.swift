@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "MeshRPC", targets: ["MeshRPC"]),
         .library(name: "MeshTransport", targets: ["MeshTransport"]),
         .library(name: "MeshNode", targets: ["MeshNode"]),
+        .library(name: "MeshArchive", targets: ["MeshArchive"]),
         .executable(name: "meshnode", targets: ["meshnode"]),
         .executable(name: "meshprobe", targets: ["meshprobe"]),
         .executable(name: "logtorture", targets: ["logtorture"]),
@@ -35,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C: libsodium from the system (apt: libsodium-dev).
@@ -69,8 +72,17 @@ let package = Package(
             ] + nio
         ),
 
+        .target(
+            name: "MeshArchive",
+            dependencies: [
+                "MeshCore", "MeshLog", "MeshResilience", "CSodium", logging,
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ] + nio
+        ),
+
         // Executables.
-        .executableTarget(name: "meshnode", dependencies: ["MeshNode", argumentParser, logging, lifecycle]),
+        .executableTarget(name: "meshnode", dependencies: ["MeshNode", "MeshArchive", argumentParser, logging, lifecycle]),
         .executableTarget(
             name: "meshprobe",
             dependencies: ["MeshNode", argumentParser, logging],
@@ -99,5 +111,6 @@ let package = Package(
             ] + nio
         ),
         .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshTestKit", logging]),
+        .testTarget(name: "MeshArchiveTests", dependencies: ["MeshArchive", "MeshLog", "MeshResilience", "MeshTestKit", logging] + nio),
     ]
 )
