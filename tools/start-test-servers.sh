@@ -79,7 +79,7 @@ JSON
     -o "-c listen_addresses=127.0.0.1 -p $pgport -k $dir -c fsync=off" start >&2
   "${runas[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U mesh meshtest >&2
 
-  if ! wait_for 60 curl -s -o /dev/null "http://127.0.0.1:$s3port/"; then
+  if ! wait_for 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/$s3port"; then
     log "SeaweedFS did not answer on port $s3port; its log:"; tail -20 "$dir/weed.log" >&2; return 1
   fi
   # The bucket is created asynchronously at startup: wait until a signed request sees it.

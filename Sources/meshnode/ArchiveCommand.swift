@@ -62,12 +62,11 @@ struct ArchiveCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = try options.logging.bootstrap(label: "meshnode.archive")
-            var chosen: UInt64?
-            if let epoch {
-                guard let value = LogIdentity.epoch(named: epoch) else {
-                    throw ValidationError("--epoch takes 16 hex digits, got \(epoch)")
+            let chosen = try epoch.map { text in
+                guard let value = LogIdentity.epoch(named: text) else {
+                    throw ValidationError("--epoch takes 16 hex digits, got \(text)")
                 }
-                chosen = value
+                return value
             }
             let directory = options.dir
             try await options.withSource(logger: logger) { source in

@@ -42,7 +42,11 @@ import Testing
             archiver.segmentsMayHaveSealed()
         }
         #expect(appended == Array(1...200))
-        try await Task.sleep(for: .milliseconds(500))
+        // The HTTP client keeps trying to connect until the request's 2 s timeout: wait for the first failed pass.
+        let downDeadline = ContinuousClock.now + .seconds(20)
+        while archiver.backlog.lastError == nil, ContinuousClock.now < downDeadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let down = archiver.backlog
         #expect(down.pendingSegments >= 4)
         #expect(down.archivedSegments == 0)

@@ -87,7 +87,7 @@ public struct PostgresSegmentArchive: SegmentArchiveDestination, SegmentArchiveS
         do {
             // Concurrent CREATE ... IF NOT EXISTS can still race on the catalog; serialise on an advisory lock.
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(727_368_001)", logger: logger)
+                try await connection.query("SELECT pg_advisory_xact_lock(727368001)", logger: logger)
                 for statement in Self.schema { try await connection.query(statement, logger: logger) }
             }
         } catch {
@@ -293,6 +293,11 @@ public struct PostgresSegmentArchive: SegmentArchiveDestination, SegmentArchiveS
 
     static func failure(_ what: String, _ error: any Error) -> ArchiveError {
         if let error = error as? ArchiveError { return error }
+        if let transaction = error as? PostgresTransactionError,
+            let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError
+        {
+            return failure(what, inner)
+        }
         if let psql = error as? PSQLError, let sqlState = psql.serverInfo?[.sqlState] {
             // Class 08 (connection), 53 (resources), 57 (operator intervention, e.g. shutdown): the server's state.
             let retryable = ["08", "53", "57", "40"].contains(String(sqlState.prefix(2)))
