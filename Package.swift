@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "MeshRPC", targets: ["MeshRPC"]),
         .library(name: "MeshTransport", targets: ["MeshTransport"]),
         .library(name: "MeshNode", targets: ["MeshNode"]),
+        .library(name: "MeshArchive", targets: ["MeshArchive"]),
         .executable(name: "meshnode", targets: ["meshnode"]),
         .executable(name: "meshprobe", targets: ["meshprobe"]),
         .executable(name: "logtorture", targets: ["logtorture"]),
@@ -37,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C: libsodium from the system (apt: libsodium-dev).
@@ -71,11 +74,20 @@ let package = Package(
             ] + nio
         ),
 
+        .target(
+            name: "MeshArchive",
+            dependencies: [
+                "MeshCore", "MeshLog", "MeshResilience", "CSodium", logging,
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ] + nio
+        ),
+
         // Executables.
         .executableTarget(
             name: "meshnode",
             dependencies: [
-                "MeshNode", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport", "MeshWire", argumentParser, logging,
+                "MeshNode", "MeshArchive", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport", "MeshWire", argumentParser, logging,
                 lifecycle,
             ] + nio
         ),
@@ -112,6 +124,10 @@ let package = Package(
                 "MeshNode", "MeshCore", "MeshCrypto", "MeshLog", "MeshMembership", "MeshRPC", "MeshResilience",
                 "MeshSaga", "MeshTransport", "MeshWire", "MeshTestKit", logging, metrics,
             ] + nio
+        ),
+        .testTarget(
+            name: "MeshArchiveTests",
+            dependencies: ["MeshArchive", "MeshLog", "MeshResilience", "MeshTestKit", logging] + nio
         ),
     ]
 )
