@@ -24,25 +24,26 @@ public enum TestCounterDomain: EventSourcedDomain {
     public static let add = MethodDescriptor<TestAddition, TestTotals>.command(service: serviceName, method: "Add")
     public static let get = MethodDescriptor<TestKey, TestTotals>.query(service: serviceName, method: "Get")
 
-    public static var methods: [HostedMethod<Self>] {
-        [
-            .command(
-                HostedCommand(add, key: { $0.counter }) { (request, state, _) throws(DomainRejection) in
-                    let counter = state[request.counter] ?? Counter()
-                    if let known = counter.additions[request.requestID] {
-                        guard known == request.amount else {
-                            throw DomainRejection("conflict", "request \(request.requestID) added \(known) already")
-                        }
-                        return (totals(request.counter, counter), [])
-                    }
-                    var after = counter
-                    after.value += request.amount
-                    after.additions[request.requestID] = request.amount
-                    let event = DomainEvent(type: added, streamKey: request.counter, payload: request.encoded())
-                    return (totals(request.counter, after), [event])
-                }),
-            .query(HostedQuery(get, key: { $0.key }) { request, state, _ in totals(request.key, state[request.key]) }),
-        ]
+    public static var methods: [HostedMethod<Self>] { [.command(addCommand), .query(getQuery)] }
+
+    public static let addCommand = HostedCommand<Self, TestAddition, TestTotals>(add, key: { $0.counter }) {
+        (request, state, _) throws(DomainRejection) in
+        let counter = state[request.counter] ?? Counter()
+        if let known = counter.additions[request.requestID] {
+            guard known == request.amount else {
+                throw DomainRejection("conflict", "request \(request.requestID) added \(known) already")
+            }
+            return (totals(request.counter, counter), [])
+        }
+        var after = counter
+        after.value += request.amount
+        after.additions[request.requestID] = request.amount
+        let event = DomainEvent(type: added, streamKey: request.counter, payload: request.encoded())
+        return (totals(request.counter, after), [event])
+    }
+
+    public static let getQuery = HostedQuery<Self, TestKey, TestTotals>(get, key: { $0.key }) { request, state, _ in
+        totals(request.key, state[request.key])
     }
 
     static func totals(_ key: String, _ counter: Counter?) -> TestTotals {

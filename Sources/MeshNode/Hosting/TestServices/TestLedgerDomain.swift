@@ -25,14 +25,11 @@ public enum TestLedgerDomain: EventSourcedDomain {
 
     public static let get = MethodDescriptor<TestKey, TestTotals>.query(service: serviceName, method: "Get")
 
-    public static var methods: [HostedMethod<Self>] {
-        [
-            .query(
-                HostedQuery(get, key: { $0.key }) { request, state, _ in
-                    let a = state[request.key] ?? Account()
-                    return TestTotals(key: request.key, values: [a.booked, a.bookedCount, a.refusedCount, 0])
-                })
-        ]
+    public static var methods: [HostedMethod<Self>] { [.query(getQuery)] }
+
+    public static let getQuery = HostedQuery<Self, TestKey, TestTotals>(get, key: { $0.key }) { request, state, _ in
+        let a = state[request.key] ?? Account()
+        return TestTotals(key: request.key, values: [a.booked, a.bookedCount, a.refusedCount, 0])
     }
 
     public static func initialState() -> State { [:] }
