@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "MeshResilience", dependencies: ["MeshCore"]),
         .target(name: "MeshMembership", dependencies: ["MeshCore", "MeshWire"]),
         .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics, coreMetrics]),
-        .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire"]),
+        .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire", "MeshRPC"]),
 
         // Crypto: identities, certificates, handshake state machine, frame sealing.
         .target(name: "MeshCrypto", dependencies: ["CSodium", "MeshCore", "MeshWire", nioCore]),

@@ -23,7 +23,10 @@ public final class MeshNodeRuntime: Service, Sendable {
     public let peers: PeerRouter
     /// Gossip membership (SWIM): who is in the cluster, where, and hosting what.
     public let membership: MembershipShell
-    private let logger: Logger
+    /// The service instances this node hosts (`NodeConfiguration.services`), and what they share.
+    public let hosted: [any HostedServiceInstance]
+    public let hosting: HostingContext
+    let logger: Logger
     private let startedAt = SystemClock().now()
     private let state = Mutex(State())
 
@@ -37,6 +40,7 @@ public final class MeshNodeRuntime: Service, Sendable {
         configuration: NodeConfiguration,
         services: ServiceRouter = ServiceRouter(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        hostedServices: HostedServices = .builtIn,
         logger: Logger,
         onListening: @escaping @Sendable (HostPort) -> Void = { _ in },
         onConnectionEvent: @escaping @Sendable (ConnectionEvent) -> Void = { _ in }
@@ -75,6 +79,10 @@ public final class MeshNodeRuntime: Service, Sendable {
                 senderAddress: context.metadata[MembershipShell.senderAddressKey])
             return RawMessage([])
         }
+        hosted = try hostedServices.makeHosts(
+            configuration.services, node: configuration.name, dataDirectory: configuration.dataDirectory,
+            configuration: configuration.hosting, logger: logger)
+        for host in hosted { host.install(into: &router) }
         if configuration.testEcho {
             logger.warning("serving the test/Echo fault-injection service (--test-echo)")
             TestEchoService.register(on: &router)
@@ -110,6 +118,7 @@ public final class MeshNodeRuntime: Service, Sendable {
             transport: transport, routes: configuration.peers, configuration: configuration.routing, logger: logger)
         membership = MembershipShell(transport: transport, peers: peers, logger: logger)
         peers.use(directory: membership)
+        hosting = HostingContext(transport: transport, membership: membership, registry: hostedServices)
         box.runtime = self
     }
 
@@ -169,6 +178,7 @@ public final class MeshNodeRuntime: Service, Sendable {
                     try? await gracefulShutdown()
                     await self.membership.leave()
                 }
+                if !self.hosted.isEmpty { group.addTask { try await self.runHostedServices() } }
                 try await group.next()
                 group.cancelAll()
             }
@@ -194,8 +204,8 @@ public final class MeshNodeRuntime: Service, Sendable {
         }
         return MemberMetadata(
             name: configuration.name, rpcAddress: advertised.description,
-            services: router.services.filter { !$0.hasPrefix("mesh.") }, buildVersion: MeshCoreInfo.version,
-            tags: configuration.membership.tags, publicKey: identity.keyPair.publicKey)
+            services: hostedAdvertisement.services, subscriptions: hostedAdvertisement.subscriptions,
+            buildVersion: MeshCoreInfo.version, tags: hostedAdvertisement.tags, publicKey: identity.keyPair.publicKey)
     }
 
     /// A restart with the same name must out-rank what the cluster remembers: milliseconds since the epoch.

@@ -60,6 +60,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("tag"), help: "A label advertised to the cluster, KEY=VALUE. Repeatable.")
     var tags: [String] = []
 
+    @Option(
+        help: """
+            Services to host, comma-separated NAME[:INSTANCES[/PARTITIONS]]: NAME is a service (the node's name must \
+            then be one of its instances, SERVICE-<i>) or an instance name SERVICE-<i>. INSTANCES defaults to 1, \
+            PARTITIONS to 16. Each service keeps its log under --data-dir/SERVICE.
+            """)
+    var services: String = ""
+
     @Option(help: .hidden)
     var probeIntervalMs: Int64?
 
@@ -129,7 +137,7 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             identity = .development
         }
-        let configuration = NodeConfiguration(
+        var configuration = NodeConfiguration(
             name: name,
             listen: HostPort(listen)!,
             seeds: seeds.compactMap(HostPort.init),
@@ -140,6 +148,7 @@ struct RunCommand: AsyncParsableCommand {
             testEcho: testEcho,
             membership: try membership()
         )
+        configuration.services = services.split(separator: ",").map(String.init)
         let node = try MeshNodeRuntime(
             configuration: configuration, logger: logger,
             onListening: { address in
