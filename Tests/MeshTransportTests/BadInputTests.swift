@@ -84,6 +84,17 @@ struct BadInputTests {
         #expect(body == GoAwayBody(lastStreamID: 0, status: status), sourceLocation: sourceLocation)
     }
 
+    /// The next frame `raw` reads is a sealed goAway on stream 0 with `lastStreamID` and `status`, and nothing follows
+    /// it but the close (framing.md: an error goAway is the last frame its sender sends).
+    static func expectSealedGoAwayThenClose(
+        _ raw: RawPeer, lastStreamID: UInt32, _ status: RPCStatus, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let (header, body) = try raw.openGoAway()
+        #expect(header == FrameHeader(type: .goAway, streamID: 0), sourceLocation: sourceLocation)
+        #expect(body == GoAwayBody(lastStreamID: lastStreamID, status: status), sourceLocation: sourceLocation)
+        #expect(await raw.awaitClose() == ([], true), sourceLocation: sourceLocation)
+    }
+
     /// framing.md: a length prefix out of bounds is answered, before the handshake, with a plaintext goAway
     /// (status `internal`) naming `frameTooShort` or `frameTooLarge`, then the connection is closed.
     @Test(
@@ -122,17 +133,9 @@ struct BadInputTests {
             let raw = try h.connectRaw()
             try TrustAndTamperTests.expectEchoAnswered(raw, stream: 1)
             raw.send([0, 0, 0, 7])
-            let (header, body) = try raw.openGoAway()
-            #expect(header == FrameHeader(type: .goAway, streamID: 0))
-            #expect(
-                body
-                    == GoAwayBody(
-                        lastStreamID: 1,
-                        status: RPCStatus(
-                            code: .internal, message: "frameTooShort: length prefix 7 is smaller than the 8-byte header"
-                        )
-                    ))
-            #expect(await raw.awaitClose() == ([], true))
+            try await Self.expectSealedGoAwayThenClose(
+                raw, lastStreamID: 1,
+                RPCStatus(code: .internal, message: "frameTooShort: length prefix 7 is smaller than the 8-byte header"))
             try await h.expectStillServing()
             await h.stop()
         }

@@ -19,16 +19,11 @@ struct ErrorGoAwayTests {
             try raw.handshake(
                 as: h.cluster.identity("client-raw"), now: wallNow(),
                 settings: SettingsBody(maxConcurrentStreams: 16, maxBodyLength: 1024))
-            let (header, body) = try raw.openGoAway()
-            #expect(header == FrameHeader(type: .goAway, streamID: 0))
-            #expect(
-                body
-                    == GoAwayBody(
-                        lastStreamID: 0,
-                        status: RPCStatus(
-                            code: .internal,
-                            message: "invalidValue: settings maxBodyLength 1024 is below the minimum of 16384")))
-            #expect(await raw.awaitClose() == ([], true))
+            try await BadInputTests.expectSealedGoAwayThenClose(
+                raw, lastStreamID: 0,
+                RPCStatus(
+                    code: .internal, message: "invalidValue: settings maxBodyLength 1024 is below the minimum of 16384")
+            )
             let e = try await h.serverError()
             #expect(e.code == .protocolViolation)
             try await h.expectStillServing()
@@ -70,16 +65,12 @@ struct ErrorGoAwayTests {
             let raw = try h.connectRaw()
             try await raw.startSlowCall(stream: 1, started: h.started)
             raw.send(try TrustAndTamperTests.echoRequest(raw, stream: 3))
-            let (header, body) = try raw.openGoAway()
-            #expect(header == FrameHeader(type: .goAway, streamID: 0))
-            #expect(
-                body
-                    == GoAwayBody(
-                        lastStreamID: 1,
-                        status: RPCStatus(
-                            code: .internal,
-                            message: "protocolViolation: peer exceeded maxConcurrentStreams (1) from our settings")))
-            #expect(await raw.awaitClose() == ([], true))
+            try await BadInputTests.expectSealedGoAwayThenClose(
+                raw, lastStreamID: 1,
+                RPCStatus(
+                    code: .internal,
+                    message: "protocolViolation: peer exceeded maxConcurrentStreams (1) from our settings"
+                ))
             #expect(try await h.serverError().code == .protocolViolation)
             await h.stop()
         }
@@ -93,13 +84,8 @@ struct ErrorGoAwayTests {
             try TrustAndTamperTests.expectEchoAnswered(raw, stream: 1)
             raw.send(
                 try raw.seal(.settings, body: SettingsBody(maxConcurrentStreams: 1, maxBodyLength: 1 << 20).encoded()))
-            let (_, body) = try raw.openGoAway()
-            #expect(
-                body
-                    == GoAwayBody(
-                        lastStreamID: 1,
-                        status: RPCStatus(code: .internal, message: "protocolViolation: a second settings frame")))
-            #expect(await raw.awaitClose() == ([], true))
+            try await BadInputTests.expectSealedGoAwayThenClose(
+                raw, lastStreamID: 1, RPCStatus(code: .internal, message: "protocolViolation: a second settings frame"))
             await h.stop()
         }
     }
