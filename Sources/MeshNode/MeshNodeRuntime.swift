@@ -60,16 +60,22 @@ public final class MeshNodeRuntime: Service, Sendable {
         }
         var router = services
         let box = RuntimeBox()
-        router.registerInline(AdminService.ping) { request, _ in request }
-        router.register(AdminService.info) { _, _ in
+        router.registerInline(AdminService.ping) { request, context in
+            try AdminService.authorize(context)
+            return request
+        }
+        router.register(AdminService.info) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return runtime.info()
         }
-        router.register(AdminService.breakers) { _, _ in
+        router.register(AdminService.breakers) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return BreakersReport(node: configuration.name, peers: runtime.peers.statuses())
         }
-        router.register(AdminService.members) { _, _ in
+        router.register(AdminService.members) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return runtime.membership.report()
         }
