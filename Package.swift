@@ -35,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C: libsodium from the system (apt: libsodium-dev).
@@ -69,8 +72,24 @@ let package = Package(
             ] + nio
         ),
 
+        // The admin HTTP endpoint (/metrics, /healthz, /readyz) that meshnode serves on its own address.
+        .target(
+            name: "MeshAdminHTTP",
+            dependencies: [
+                "MeshNode", logging, lifecycle, .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+
         // Executables.
-        .executableTarget(name: "meshnode", dependencies: ["MeshNode", argumentParser, logging, lifecycle]),
+        .executableTarget(
+            name: "meshnode",
+            dependencies: [
+                "MeshNode", "MeshAdminHTTP", "MeshRPC", argumentParser, logging, lifecycle, metrics,
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "meshprobe",
             dependencies: ["MeshNode", argumentParser, logging],
@@ -99,5 +118,13 @@ let package = Package(
             ] + nio
         ),
         .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshTestKit", logging]),
+        .testTarget(
+            name: "MeshRuntimeTests",
+            dependencies: [
+                "meshnode", "MeshAdminHTTP", "MeshNode", "MeshTransport", "MeshRPC", "MeshWire", "MeshTestKit", logging,
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Prometheus", package: "swift-prometheus"), lifecycle,
+            ] + nio
+        ),
     ]
 )
