@@ -40,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C: libsodium from the system (apt: libsodium-dev).
@@ -81,14 +84,23 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ] + nio
+        // The admin HTTP endpoint (/metrics, /healthz, /readyz) that meshnode serves on its own address.
+        .target(
+            name: "MeshAdminHTTP",
+            dependencies: [
+                "MeshNode", logging, lifecycle, .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
 
         // Executables.
         .executableTarget(
             name: "meshnode",
             dependencies: [
-                "MeshNode", "MeshArchive", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport", "MeshWire", argumentParser, logging,
-                lifecycle,
+                "MeshNode", "MeshArchive", "MeshAdminHTTP", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport",
+                "MeshWire", argumentParser, logging, lifecycle, metrics,
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ] + nio
         ),
         .executableTarget(
@@ -128,6 +140,14 @@ let package = Package(
         .testTarget(
             name: "MeshArchiveTests",
             dependencies: ["MeshArchive", "MeshLog", "MeshResilience", "MeshTestKit", logging] + nio
+        ),
+        .testTarget(
+            name: "MeshRuntimeTests",
+            dependencies: [
+                "meshnode", "MeshAdminHTTP", "MeshNode", "MeshTransport", "MeshRPC", "MeshWire", "MeshTestKit", logging,
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Prometheus", package: "swift-prometheus"), lifecycle,
+            ] + nio
         ),
     ]
 )

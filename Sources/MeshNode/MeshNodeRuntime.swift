@@ -33,6 +33,10 @@ public final class MeshNodeRuntime: Service, Sendable {
     private struct State {
         var boundAddress: HostPort?
         var boundWaiters: [CheckedContinuation<HostPort, Never>] = []
+        /// Set when a graceful shutdown begins: the node takes no new work (`/readyz` fails `draining`).
+        var draining = false
+        var readinessChecks: [ReadinessCheck] = []
+        var drainHooks: [@Sendable () async -> Void] = []
     }
 
     /// Builds the node. `services` are the application's handlers; admin methods are added here.
@@ -59,6 +63,8 @@ public final class MeshNodeRuntime: Service, Sendable {
                 "using the built-in development CA: any node can join this cluster; do not use in production")
         }
         var router = services
+        // Binds each served call's trace (`CallScope.trace`), so every log line of a call can carry its trace id.
+        router.use(TracingMiddleware())
         let box = RuntimeBox()
         router.registerInline(AdminService.ping) { request, context in
             try AdminService.authorize(context)
@@ -143,6 +149,40 @@ public final class MeshNodeRuntime: Service, Sendable {
         }
     }
 
+    // MARK: Readiness and drain
+
+    /// Adds a condition `/readyz` waits for (a hosted service's log recovered, its dependencies reachable).
+    public func addReadinessCheck(_ check: ReadinessCheck) {
+        state.withLock { $0.readinessChecks.append(check) }
+    }
+
+    /// Adds work to run once a graceful shutdown has drained the calls (flush and close a hosted service's log),
+    /// before `run` returns. Hooks run one after the other, in the order they were added.
+    public func addDrainHook(_ hook: @escaping @Sendable () async -> Void) {
+        state.withLock { $0.drainHooks.append(hook) }
+    }
+
+    /// Whether the node should take traffic: `listener` (bound), `membership` (joined: another member is alive,
+    /// or the node is its own only seed), `draining` (no graceful shutdown under way), then the added checks.
+    public func readiness() async -> ReadinessReport {
+        let (bound, draining, added) = state.withLock { ($0.boundAddress, $0.draining, $0.readinessChecks) }
+        var entries: [ReadinessReport.Entry] = [
+            .init(name: "listener", status: bound == nil ? .notReady("not listening yet") : .ready),
+            .init(name: "membership", status: membershipReadiness(bound: bound)),
+            .init(name: "draining", status: draining ? .notReady("shutting down: taking no new work") : .ready),
+        ]
+        for check in added { entries.append(.init(name: check.name, status: await check.evaluate())) }
+        return ReadinessReport(entries: entries)
+    }
+
+    private func membershipReadiness(bound: HostPort?) -> ReadinessCheck.Status {
+        let others = configuration.seeds.filter { $0 != bound && $0 != configuration.listen }
+        if others.isEmpty { return .ready }  // its own only seed (or no seed): it starts the cluster
+        let report = membership.report()
+        let alive = report.members.filter { $0.name != configuration.name && $0.status == "alive" }.count
+        return alive > 0 ? .ready : .notReady("no other member is alive yet (seeds \(others))")
+    }
+
     /// What `meshprobe info` shows.
     public func info() -> NodeInfo {
         NodeInfo(
@@ -182,6 +222,8 @@ public final class MeshNodeRuntime: Service, Sendable {
                 }
                 group.addTask {
                     try? await gracefulShutdown()
+                    self.state.withLock { $0.draining = true }
+                    self.logger.info("graceful shutdown: leaving the cluster, then draining calls")
                     await self.membership.leave()
                 }
                 if !self.hosted.isEmpty { group.addTask { try await self.runHostedServices() } }
@@ -195,6 +237,7 @@ public final class MeshNodeRuntime: Service, Sendable {
         }
         logger.info("node stopping: draining calls")
         await transport.shutdown()
+        for hook in state.withLock({ $0.drainHooks }) { await hook() }
         logger.info("node stopped")
     }
 

@@ -191,7 +191,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         if phase != .closed {
             let error = ConnectionError(.shutdown, "connection handler removed")
-            finish(error: error, context: context, closeChannel: false, failCallsWith: error)
+            // Never active: a dial that did not connect, whose caller gets the connect error; nothing to warn about.
+            finish(error: started ? error : nil, context: context, closeChannel: false, failCallsWith: error)
         }
         self.context = nil
     }
