@@ -28,7 +28,7 @@ extension MeshProbe {
             } else {
                 for (i, node) in result.nodes.enumerated() {
                     if i > 0 { print("") }
-                    for line in BreakerTable.render(node, wide: output.wide) { print(line) }
+                    for line in BreakerTable.render(node, wide: output.wide, width: output.width) { print(line) }
                 }
             }
             try finish(problems: result.problems)
@@ -123,10 +123,10 @@ struct BreakersJSON: Encodable {
     }
 }
 
-/// The operator's breaker table (`meshprobe breakers`): one row per peer. Fits 80 columns unless `wide`, which
-/// adds the window, lifetime call and failure counts and never shortens the reason.
+/// The operator's breaker table (`meshprobe breakers`): one row per peer, shortened to `width`. `wide` adds the
+/// window, lifetime call and failure counts.
 enum BreakerTable {
-    static func render(_ node: BreakersJSON.Node, wide: Bool) -> [String] {
+    static func render(_ node: BreakersJSON.Node, wide: Bool, width: Int?) -> [String] {
         if let error = node.error { return ["node \(node.node) at \(node.address): \(error.message)"] }
         let peers = node.peers ?? []
         guard !peers.isEmpty else { return ["node \(node.node): no routed peers"] }
@@ -142,6 +142,6 @@ enum BreakerTable {
             if wide { row += ["\(p.callsInWindow)", "\(p.calls)", "\(p.failures)"] }
             table.append(row + [p.reason.isEmpty ? "-" : p.reason])
         }
-        return ["node \(node.node)"] + table.render(width: wide ? nil : 80)
+        return ["node \(node.node)"] + table.render(width: width)
     }
 }

@@ -21,7 +21,7 @@ struct MeshProbe: AsyncParsableCommand {
             Every subcommand takes --json for a stable machine-readable shape (README, "meshprobe").
             """,
         subcommands: [
-            Info.self, Ping.self, Members.self, Breakers.self, LogCommand.self, Decode.self, Cert.self,
+            Info.self, Ping.self, Members.self, Breakers.self, Watch.self, LogCommand.self, Decode.self, Cert.self,
         ]
     )
 

@@ -101,6 +101,17 @@ func printJSON<T: Encodable>(_ value: T) {
     }
 }
 
+/// Prints `value` as one line of key-sorted JSON (a stream of documents, one per line).
+func printJSONLine<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    do {
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    } catch {
+        FileHandle.standardError.write(Data("meshprobe: cannot encode JSON: \(error)\n".utf8))
+    }
+}
+
 /// Exits 1 when the answer shows a problem, after the answer has been printed.
 func finish(problems: [String]) throws {
     if !problems.isEmpty { throw ExitCode(1) }
