@@ -105,7 +105,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "meshprobe",
-            dependencies: ["MeshNode", "MeshCore", "MeshRPC", "MeshTransport", argumentParser, logging] + nio,
+            dependencies: [
+                "MeshNode", "MeshCore", "MeshRPC", "MeshTransport", "MeshWire", "MeshLog", argumentParser, logging,
+            ] + nio,
             path: "tools/meshprobe"
         ),
         .executableTarget(name: "logtorture", dependencies: ["MeshLog", argumentParser], path: "tools/logtorture"),
