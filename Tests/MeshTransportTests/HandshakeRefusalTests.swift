@@ -194,6 +194,47 @@ struct HandshakeRefusalTests {
         }
     }
 
+    /// handshake.md, "Client, on welcome": a client refuses a welcome with the same plaintext goAway, sent in place
+    /// of its auth — here a server presenting another name than the one the client dialled.
+    @Test func aClientRefusesAWelcomeWithAPlainGoAway() async throws {
+        try await withEventLoopGroup { group in
+            let cluster = TestCluster()
+            let client = MeshTransport(
+                identity: cluster.identity("client-1"), router: ServiceRouter(), group: group, logger: testLogger)
+            let listener = try RawListener()
+            let port = listener.port
+            let scripted = UncheckedBox(listener)
+            let serverIdentity = cluster.identity("server-raw")
+            async let refusal = onOwnThread {
+                Result { () throws -> (FrameHeader, GoAwayBody, Bool) in
+                    let raw = try scripted.value.accept()
+                    var hs = ServerHandshake(identity: serverIdentity, now: wallNow())
+                    let hello = try raw.readFrame()
+                    raw.send(
+                        RawPeer.plainFrame(
+                            .welcome, body: try hs.receiveHello(Array(hello.body.readableBytesView)[...])))
+                    let (header, body) = try raw.readPlainGoAway()
+                    return (header, body, raw.readUntilClosed() == ([], true))
+                }
+            }
+            let error = await #expect(throws: RPCError.self) {
+                try await client.connect(to: loopback(port), expectedPeerName: "server-1")
+            }
+            #expect(error?.code == .unauthenticated)
+            let (header, body, closed) = try await refusal.get()
+            #expect(header == FrameHeader(type: .goAway, streamID: 0))
+            #expect(
+                body
+                    == GoAwayBody(
+                        lastStreamID: 0,
+                        status: RPCStatus(
+                            code: .unauthenticated,
+                            message: "peerNameMismatch: connected to 'server-raw' but expected 'server-1'")))
+            #expect(closed)
+            await client.shutdown()
+        }
+    }
+
     /// framing.md, "Phases": the server's first sealed frame is `settings`, so a client that gets a goAway
     /// instead knows it is the plaintext refusal of its auth, and reports the server's reason.
     @Test func aClientWhoseAuthIsRefusedReportsTheServersReason() async throws {
