@@ -62,7 +62,7 @@ cleanup_stale() {
     for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$PREFIX-" || true); do
         ip link delete "$link" 2>/dev/null || true
     done
-    rm -rf "${ETC_NETNS:?}/$PREFIX-"*
+    rm -rf "${ETC_NETNS:?}/$PREFIX-"* /tmp/"$PREFIX"-test.*
     while iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null; do :; done
 }
 cleanup_stale
