@@ -76,10 +76,16 @@ if command -v iptables >/dev/null 2>&1; then partition_tool=iptables
 elif command -v nft >/dev/null 2>&1; then partition_tool=nft
 else partition_tool=""; fi
 
-[ -x .build/debug/meshnode ] || swift build --product meshnode
-[ -x .build/debug/meshprobe ] || swift build --product meshprobe
-MESHNODE=$PWD/.build/debug/meshnode
-MESHPROBE=$PWD/.build/debug/meshprobe
+# MESH_NETNS_BIN_DIR: another directory holding meshnode and meshprobe (e.g. a release build).
+if [ -n "${MESH_NETNS_BIN_DIR:-}" ]; then
+    MESHNODE=$MESH_NETNS_BIN_DIR/meshnode
+    MESHPROBE=$MESH_NETNS_BIN_DIR/meshprobe
+else
+    [ -x .build/debug/meshnode ] || swift build --product meshnode
+    [ -x .build/debug/meshprobe ] || swift build --product meshprobe
+    MESHNODE=$PWD/.build/debug/meshnode
+    MESHPROBE=$PWD/.build/debug/meshprobe
+fi
 
 work=$(mktemp -d /tmp/$PREFIX-test.XXXXXX)
 # The nodes run as the pods do (deploy/base/meshnode-pod.yaml): uid 10001, no capabilities, no privilege gain.
