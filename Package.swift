@@ -84,6 +84,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ] + nio
+        ),
+
         // The admin HTTP endpoint (/metrics, /healthz, /readyz) that meshnode serves on its own address.
         .target(
             name: "MeshAdminHTTP",

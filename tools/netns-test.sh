@@ -62,7 +62,7 @@ cleanup_stale() {
     for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$PREFIX-" || true); do
         ip link delete "$link" 2>/dev/null || true
     done
-    rm -rf "${ETC_NETNS:?}/$PREFIX-"*
+    rm -rf "${ETC_NETNS:?}/$PREFIX-"* /tmp/"$PREFIX"-test.*
     while iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null; do :; done
 }
 cleanup_stale
@@ -76,10 +76,16 @@ if command -v iptables >/dev/null 2>&1; then partition_tool=iptables
 elif command -v nft >/dev/null 2>&1; then partition_tool=nft
 else partition_tool=""; fi
 
-[ -x .build/debug/meshnode ] || swift build --product meshnode
-[ -x .build/debug/meshprobe ] || swift build --product meshprobe
-MESHNODE=$PWD/.build/debug/meshnode
-MESHPROBE=$PWD/.build/debug/meshprobe
+# MESH_NETNS_BIN_DIR: another directory holding meshnode and meshprobe (e.g. a release build).
+if [ -n "${MESH_NETNS_BIN_DIR:-}" ]; then
+    MESHNODE=$MESH_NETNS_BIN_DIR/meshnode
+    MESHPROBE=$MESH_NETNS_BIN_DIR/meshprobe
+else
+    [ -x .build/debug/meshnode ] || swift build --product meshnode
+    [ -x .build/debug/meshprobe ] || swift build --product meshprobe
+    MESHNODE=$PWD/.build/debug/meshnode
+    MESHPROBE=$PWD/.build/debug/meshprobe
+fi
 
 work=$(mktemp -d /tmp/$PREFIX-test.XXXXXX)
 # The nodes run as the pods do (deploy/base/meshnode-pod.yaml): uid 10001, no capabilities, no privilege gain.

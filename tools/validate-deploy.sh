@@ -102,6 +102,15 @@ for sts in (d for d in rendered if d["kind"] == "StatefulSet"):
                 for ext in ("cert", "key"):
                     if f"{name}-{i}.{ext}" not in secrets[secret]:
                         problems.append(f"Secret {secret} lacks {name}-{i}.{ext} for pod {name}-{i}")
+    # MESH_SERVICES is NAME:INSTANCES; the instances are the StatefulSet's pods.
+    for c in spec["template"]["spec"]["containers"]:
+        for e in c.get("env", []):
+            if e["name"] == "MESH_SERVICES":
+                for entry in e["value"].split(","):
+                    svc, _, rest = entry.partition(":")
+                    instances = int(rest.split("/")[0]) if rest else 1
+                    if svc == name and instances != spec["replicas"]:
+                        problems.append(f"{name}: MESH_SERVICES says {instances} instances, replicas is {spec['replicas']}")
 for p in problems: print("validate-deploy: FAILED:", p, file=sys.stderr)
 sys.exit(1 if problems else 0)
 PY
