@@ -1,4 +1,4 @@
-/// Which instance of a stateful service owns a key (proto-spec/partitions.md).
+/// Which instance of a stateful service owns a key (proto-spec/hosting.md).
 ///
 /// A service has a fixed number of partitions over a fixed number of stable instances named `<service>-<i>`.
 /// `partition(of: key) = FNV-1a-64(UTF-8 bytes of key) mod partitions`, and partition `p` belongs to instance
