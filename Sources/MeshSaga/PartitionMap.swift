@@ -14,7 +14,9 @@ public struct PartitionMap: Hashable, Sendable {
 
     /// Throws when a count is not positive or there are more instances than partitions (an instance would own
     /// nothing).
-    public init(service: String, partitions: Int = PartitionMap.defaultPartitions, instances: Int) throws(DomainRejection) {
+    public init(service: String, partitions: Int = PartitionMap.defaultPartitions, instances: Int)
+        throws(DomainRejection)
+    {
         guard !service.isEmpty else { throw DomainRejection("invalidLayout", "a partitioned service needs a name") }
         guard partitions >= 1, instances >= 1, instances <= partitions else {
             throw DomainRejection(

@@ -27,7 +27,8 @@ struct HostRestartBenchmark {
                 records.append(
                     NewRecord(
                         type: EventBatch.recordType, streamKey: key,
-                        payload: EventBatch(events: [event], decidedAt: 1_700_000_000_000_000_000 + Int64(n)).encoded()))
+                        payload: EventBatch(events: [event], decidedAt: 1_700_000_000_000_000_000 + Int64(n)).encoded())
+                )
                 n += 1
             }
             _ = try await log.append(records)

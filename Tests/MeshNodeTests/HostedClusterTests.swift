@@ -65,7 +65,8 @@ struct HostedClusterTests {
             // Both counter instances own some of the keys, and each relays to the ledger.
             let owners = Set(keys.compactMap { ledger.hosting.owner(of: $0, in: "test-counter")?.instance })
             #expect(owners == ["test-counter-0", "test-counter-1"])
-            #expect(counters.allSatisfy { $0.hostedServiceStatuses.first?.subscribers.contains("test-ledger-0") == true })
+            #expect(
+                counters.allSatisfy { $0.hostedServiceStatuses.first?.subscribers.contains("test-ledger-0") == true })
             #expect(ledger.hostedServiceStatuses.first?.subscribers == ["test-counter-0", "test-counter-1"])
             group.cancelAll()
         }

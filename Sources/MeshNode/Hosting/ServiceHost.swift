@@ -163,7 +163,8 @@ public final class ServiceHost<Domain: EventSourcedDomain>: HostedMethodRunner, 
                         }
                     } catch {
                         throw HostError(
-                            .corruptRecord, "\(instance): record \(record.sequence) (type \(record.type)) does not apply",
+                            .corruptRecord,
+                            "\(instance): record \(record.sequence) (type \(record.type)) does not apply",
                             cause: error)
                     }
                     if let marker = hosted?.marker { ledger.markApplied(marker) }
@@ -468,7 +469,9 @@ public final class ServiceHost<Domain: EventSourcedDomain>: HostedMethodRunner, 
                 do {
                     carried = try HostedRecord.events(of: event)
                 } catch {
-                    return (.rejected(reason: "\(instance) cannot decode event \(event.id): \(error)"), c.enqueued, false)
+                    return (
+                        .rejected(reason: "\(instance) cannot decode event \(event.id): \(error)"), c.enqueued, false
+                    )
                 }
                 let subscribed = carried.filter { Domain.subscribedEventTypes.contains($0.type) }
                 for e in subscribed { try requireOwner(Domain.partitionKey(of: e), "event \(event.id)") }

@@ -28,8 +28,14 @@ public enum TestCounterDomain: EventSourcedDomain {
 
     public static var methods: [HostedMethod<Self>] { [.command(addCommand), .query(getQuery)] }
 
-    public static let addCommand = HostedCommand<Self, TestAddition, TestTotals>(add, key: { $0.counter }) {
-        (request, state, _) throws(DomainRejection) in
+    public static let addCommand = HostedCommand<Self, TestAddition, TestTotals>(
+        add, key: { $0.counter }, decide: decideAdd)
+    public static let getQuery = HostedQuery<Self, TestKey, TestTotals>(get, key: { $0.key }, answer: answerGet)
+
+    /// `Add`: once per request id (the same id again answers the same; another amount is a conflict).
+    static func decideAdd(
+        _ request: TestAddition, _ state: State, _ now: Int64
+    ) throws(DomainRejection) -> (response: TestTotals, events: [DomainEvent]) {
         let counter = state[request.counter] ?? Counter()
         if let known = counter.additions[request.requestID] {
             guard known == request.amount else {
@@ -44,7 +50,7 @@ public enum TestCounterDomain: EventSourcedDomain {
         return (totals(request.counter, after), [event])
     }
 
-    public static let getQuery = HostedQuery<Self, TestKey, TestTotals>(get, key: { $0.key }) { request, state, _ in
+    static func answerGet(_ request: TestKey, _ state: State, _ now: Int64) -> TestTotals {
         totals(request.key, state[request.key])
     }
 
@@ -120,7 +126,9 @@ public enum TestCounterDomain: EventSourcedDomain {
                     var id = ""
                     var amount: Int64 = 0
                     while let h = try a.next() {
-                        if h.number == 1 { id = try h.string() } else if h.number == 2 {
+                        if h.number == 1 {
+                            id = try h.string()
+                        } else if h.number == 2 {
                             amount = Int64(bitPattern: try h.uint())
                         }
                     }

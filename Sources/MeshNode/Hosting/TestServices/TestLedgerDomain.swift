@@ -26,7 +26,9 @@ public enum TestLedgerDomain: EventSourcedDomain {
 
     public static var methods: [HostedMethod<Self>] { [.query(getQuery)] }
 
-    public static let getQuery = HostedQuery<Self, TestKey, TestTotals>(get, key: { $0.key }) { request, state, _ in
+    public static let getQuery = HostedQuery<Self, TestKey, TestTotals>(get, key: { $0.key }, answer: answerGet)
+
+    static func answerGet(_ request: TestKey, _ state: State, _ now: Int64) -> TestTotals {
         let a = state[request.key] ?? Account()
         return TestTotals(key: request.key, values: [a.booked, a.bookedCount, a.refusedCount, 0])
     }
