@@ -22,9 +22,31 @@ final class HostedProcessTests {
     init() throws {
         dir = NSTemporaryDirectory() + "mesh-hosted-process-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // Key files, so a restarted node keeps its key (a fresh development key per boot is refused while the
+        // cluster still holds the old one as alive).
+        let keys = dir + "/keys"
+        try Self.meshnode(["ca", "create", "--cluster", "hosted-test", "--out", keys])
+        for name in ["test-counter-0", "test-ledger-0", "test-client"] {
+            try Self.meshnode(["cert", "issue", "--ca", keys + "/ca.key", "--name", name, "--days", "1", "--out", keys])
+        }
         probe = MeshTransport(
-            identity: DevelopmentIdentity.identity(name: "test-client", roles: []), router: ServiceRouter(),
-            group: MultiThreadedEventLoopGroup.singleton, logger: HostFixture.quiet)
+            identity: try IdentityLoader.load(Self.identity(keys, "test-client"), name: "test-client", roles: []),
+            router: ServiceRouter(), group: MultiThreadedEventLoopGroup.singleton, logger: HostFixture.quiet)
+    }
+
+    static func identity(_ keys: String, _ name: String) -> IdentitySource {
+        .files(trust: keys + "/cluster.trust", certificate: keys + "/\(name).cert", key: keys + "/\(name).key")
+    }
+
+    /// Runs a `meshnode` key command to completion.
+    static func meshnode(_ arguments: [String]) throws {
+        let p = Process()
+        p.executableURL = NodeProcess.productsDirectory.appendingPathComponent("meshnode")
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw HostError(.log, "meshnode \(arguments) failed") }
     }
 
     deinit {
@@ -35,7 +57,8 @@ final class HostedProcessTests {
     func start(_ name: String, service: String, seed: HostPort?) async throws -> (NodeProcess, HostPort) {
         var args =
             ["run", "--name", name, "--listen", "127.0.0.1:0", "--data-dir", "\(dir)/\(name)", "--services", service]
-            + Self.fastFlags
+            + ["--trust", dir + "/keys/cluster.trust", "--cert", "\(dir)/keys/\(name).cert"]
+            + ["--key", "\(dir)/keys/\(name).key"] + Self.fastFlags
         if let seed { args += ["--seed", seed.description] }
         let p = try NodeProcess(
             product: "meshnode", arguments: args, stderrPath: "\(dir)/\(name)-\(UInt32.random(in: 0...UInt32.max)).log")
@@ -97,7 +120,11 @@ final class HostedProcessTests {
             }
             return true
         }
-        #expect(settled, "last totals (counter, ledger) by key: \(last)")
+        #expect(
+            settled,
+            Comment(
+                rawValue: "last totals (counter, ledger) by key: \(last)\ncounter:\n\(counter.stderr.suffix(3000))"
+                    + "\nledger:\n\(ledger.stderr.suffix(3000))"))
         for (i, key) in Self.keys.enumerated() {
             let additions = last[key]?.0[1] ?? -1
             let ackedHere = acked.filter { $0 % 4 == i }.count
