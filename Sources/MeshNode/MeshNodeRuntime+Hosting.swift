@@ -1,7 +1,7 @@
 import MeshMembership
 import MeshRPC
-import MeshSaga
 import MeshResilience
+import MeshSaga
 import MeshTransport
 
 extension MeshNodeRuntime {
@@ -21,7 +21,8 @@ extension MeshNodeRuntime {
                         try await host.run(context: context)
                     } catch {
                         self.logger.critical(
-                            "hosted service cannot start", metadata: ["service": "\(host.instance)", "error": "\(error)"])
+                            "hosted service cannot start",
+                            metadata: ["service": "\(host.instance)", "error": "\(error)"])
                         throw error
                     }
                 }

@@ -16,9 +16,10 @@ public struct HostedCommand<Domain: EventSourcedDomain, Request: WireMessage, Re
     public init(
         _ descriptor: MethodDescriptor<Request, Response>,
         key: @escaping @Sendable (Request) -> String,
-        decide: @escaping @Sendable (Request, Domain.State, Int64) throws(DomainRejection) -> (
-            response: Response, events: [DomainEvent]
-        )
+        decide:
+            @escaping @Sendable (Request, Domain.State, Int64) throws(DomainRejection) -> (
+                response: Response, events: [DomainEvent]
+            )
     ) {
         self.descriptor = descriptor
         self.key = key

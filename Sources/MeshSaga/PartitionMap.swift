@@ -1,4 +1,4 @@
-/// Which instance of a stateful service owns a key (proto-spec/partitions.md).
+/// Which instance of a stateful service owns a key (proto-spec/hosting.md).
 ///
 /// A service has a fixed number of partitions over a fixed number of stable instances named `<service>-<i>`.
 /// `partition(of: key) = FNV-1a-64(UTF-8 bytes of key) mod partitions`, and partition `p` belongs to instance
@@ -14,7 +14,9 @@ public struct PartitionMap: Hashable, Sendable {
 
     /// Throws when a count is not positive or there are more instances than partitions (an instance would own
     /// nothing).
-    public init(service: String, partitions: Int = PartitionMap.defaultPartitions, instances: Int) throws(DomainRejection) {
+    public init(service: String, partitions: Int = PartitionMap.defaultPartitions, instances: Int)
+        throws(DomainRejection)
+    {
         guard !service.isEmpty else { throw DomainRejection("invalidLayout", "a partitioned service needs a name") }
         guard partitions >= 1, instances >= 1, instances <= partitions else {
             throw DomainRejection(

@@ -3,8 +3,8 @@ import Logging
 import MeshCore
 import MeshLog
 import MeshNode
-import MeshResilience
 import MeshRPC
+import MeshResilience
 import MeshSaga
 import MeshTransport
 import NIOPosix

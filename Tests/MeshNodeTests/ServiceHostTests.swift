@@ -46,7 +46,9 @@ struct ServiceHostTests {
         let before = try await f.running(host) {
             for n in 0..<50 { _ = try await host.run(Counter.addCommand, addition("c\(n % 3)", 1, "r\(n)")) }
             // Automatic snapshots after 20 and 40 records (written by a background task).
-            _ = await eventually { (try? FileManager.default.contentsOfDirectory(atPath: f.dir + "/test-counter/snapshots"))?.count == 2 }
+            _ = await eventually {
+                (try? FileManager.default.contentsOfDirectory(atPath: f.dir + "/test-counter/snapshots"))?.count == 2
+            }
             return host.withState { $0 }
         }
         let snapshots = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/test-counter/snapshots").sorted()

@@ -52,7 +52,8 @@ struct HostedRecord: Sendable {
             marker: marker,
             effects: effects.map { InboxEntry.Effect(type: $0.type, streamKey: $0.streamKey, payload: $0.payload) },
             decidedAt: decidedAt)
-        return NewRecord(type: InboxEntry.recordType, streamKey: Inbox.streamKey(for: marker.origin), payload: entry.encoded())
+        return NewRecord(
+            type: InboxEntry.recordType, streamKey: Inbox.streamKey(for: marker.origin), payload: entry.encoded())
     }
 
     /// The events one delivered event carries: an `EventBatch` holds several, anything else is one.

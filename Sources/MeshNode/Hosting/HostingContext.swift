@@ -7,7 +7,7 @@ import Synchronization
 /// What hosted services need from the node they run on: the transport, where instances are (membership, and the
 /// instances this node hosts itself), and who subscribes to what.
 ///
-/// Membership advertisement of a hosted service `S` (proto-spec/partitions.md): `S` in the member's services,
+/// Membership advertisement of a hosted service `S` (proto-spec/hosting.md): `S` in the member's services,
 /// `S:<type>` (decimal) in its subscriptions for each subscribed event type, tag `mesh.instance.S` = the instance
 /// name it hosts, tag `mesh.layout.S` = `<partitions>/<instances>`.
 ///

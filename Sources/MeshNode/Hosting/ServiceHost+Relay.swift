@@ -11,7 +11,8 @@ extension ServiceHost {
         await withDiscardingTaskGroup { group in
             var started: Set<String> = []
             while !Task.isCancelled {
-                for subscribing in context.subscribingServices() {
+                // A service never relays to itself: its own events are applied when it decides them.
+                for subscribing in context.subscribingServices() where subscribing.service != Domain.serviceName {
                     for index in 0..<subscribing.map.instances {
                         let target = subscribing.map.instanceName(index)
                         guard !started.contains(target) else { continue }

@@ -163,7 +163,8 @@ public final class ServiceHost<Domain: EventSourcedDomain>: HostedMethodRunner, 
                         }
                     } catch {
                         throw HostError(
-                            .corruptRecord, "\(instance): record \(record.sequence) (type \(record.type)) does not apply",
+                            .corruptRecord,
+                            "\(instance): record \(record.sequence) (type \(record.type)) does not apply",
                             cause: error)
                     }
                     if let marker = hosted?.marker { ledger.markApplied(marker) }
@@ -274,22 +275,32 @@ public final class ServiceHost<Domain: EventSourcedDomain>: HostedMethodRunner, 
     func pump() async {
         for await _ in doorbell.stream {
             while true {
-                let (records, last, log) = core.withLock { c -> ([NewRecord], UInt64, EventLog?) in
+                let (records, last, log, capture) = core.withLock {
+                    c -> ([NewRecord], UInt64, EventLog?, (InboxLedger, Domain.State)?) in
                     let count = min(c.queue.count, configuration.maxRecordsPerCommit)
                     let records = Array(c.queue.prefix(count))
                     c.queue.removeFirst(count)
                     c.taken += UInt64(count)
-                    return (records, c.taken, c.log)
+                    c.sinceSnapshot += count
+                    // Everything queued is in this commit, so once it is durable the state taken now is exactly
+                    // the fold of the log up to its last record.
+                    var capture: (InboxLedger, Domain.State)?
+                    if count > 0, c.queue.isEmpty, c.sinceSnapshot >= configuration.snapshotEvery {
+                        capture = (c.ledger, c.state)
+                        c.sinceSnapshot = 0
+                    }
+                    return (records, c.taken, c.log, capture)
                 }
                 guard let log, !records.isEmpty else { break }
+                let sequences: [UInt64]
                 do {
-                    _ = try await log.append(records)
+                    sequences = try await log.append(records)
                 } catch {
                     failCommits(RPCError(.unavailable, "\(instance): append failed, restart to recover: \(error)"))
                     logger.critical("append failed: the host stops", metadata: ["error": "\(error)"])
                     return
                 }
-                let (ready, snapshot) = core.withLock { c in
+                let ready = core.withLock { c in
                     c.durable = last
                     var ready: [CheckedContinuation<Result<Void, RPCError>, Never>] = []
                     c.waiters.removeAll { w in
@@ -297,21 +308,15 @@ public final class ServiceHost<Domain: EventSourcedDomain>: HostedMethodRunner, 
                         ready.append(w.continuation)
                         return true
                     }
-                    c.sinceSnapshot += records.count
-                    return (ready, Self.captureIfDue(&c, every: configuration.snapshotEvery))
+                    return ready
                 }
                 for r in ready { r.resume(returning: .success(())) }
-                if let snapshot { snapshotRequests.continuation.yield(snapshot) }
+                if let (ledger, state) = capture, let sequence = sequences.last {
+                    snapshotRequests.continuation.yield(
+                        PendingSnapshot(epoch: log.epoch, sequence: sequence, ledger: ledger, state: state))
+                }
             }
         }
-    }
-
-    /// A snapshot of `c` when enough records were appended and everything queued is durable (so the state is
-    /// exactly the fold of the log up to its last sequence).
-    static func captureIfDue(_ c: inout Core, every: Int) -> PendingSnapshot? {
-        guard c.sinceSnapshot >= every, c.durable == c.enqueued, let log = c.log else { return nil }
-        c.sinceSnapshot = 0
-        return PendingSnapshot(epoch: log.epoch, sequence: log.lastSequence, ledger: c.ledger, state: c.state)
     }
 
     private func failCommits(_ error: RPCError) {
@@ -468,7 +473,9 @@ public final class ServiceHost<Domain: EventSourcedDomain>: HostedMethodRunner, 
                 do {
                     carried = try HostedRecord.events(of: event)
                 } catch {
-                    return (.rejected(reason: "\(instance) cannot decode event \(event.id): \(error)"), c.enqueued, false)
+                    return (
+                        .rejected(reason: "\(instance) cannot decode event \(event.id): \(error)"), c.enqueued, false
+                    )
                 }
                 let subscribed = carried.filter { Domain.subscribedEventTypes.contains($0.type) }
                 for e in subscribed { try requireOwner(Domain.partitionKey(of: e), "event \(event.id)") }

@@ -3,7 +3,8 @@ import MeshSaga
 import MeshWire
 
 /// Test service `test-counter` (key: counter): `Add` adds an amount once per request id (`Added`), `Get` reads
-/// it. When `test-ledger` refuses an addition (`Refused`), the counter compensates it once (`Compensated`).
+/// it. When `test-ledger` refuses an addition (`Refused`), the counter compensates it (`Compensated`; only the
+/// host's inbox deduplicates, so a duplicate reaction would show in the totals).
 /// Not a product service: it proves the host (tests, and `meshnode run --services test-counter`).
 public enum TestCounterDomain: EventSourcedDomain {
     public static let added: UInt16 = 0x7001
@@ -13,7 +14,8 @@ public enum TestCounterDomain: EventSourcedDomain {
         public var value: Int64 = 0
         /// Request id → amount, for every addition.
         public var additions: [String: Int64] = [:]
-        public var compensations: Set<String> = []
+        /// Compensations applied (not deduplicated by the domain: only the host's inbox dedupes).
+        public var compensationCount: Int64 = 0
     }
 
     public typealias State = [String: Counter]
@@ -26,8 +28,14 @@ public enum TestCounterDomain: EventSourcedDomain {
 
     public static var methods: [HostedMethod<Self>] { [.command(addCommand), .query(getQuery)] }
 
-    public static let addCommand = HostedCommand<Self, TestAddition, TestTotals>(add, key: { $0.counter }) {
-        (request, state, _) throws(DomainRejection) in
+    public static let addCommand = HostedCommand<Self, TestAddition, TestTotals>(
+        add, key: { $0.counter }, decide: decideAdd)
+    public static let getQuery = HostedQuery<Self, TestKey, TestTotals>(get, key: { $0.key }, answer: answerGet)
+
+    /// `Add`: once per request id (the same id again answers the same; another amount is a conflict).
+    static func decideAdd(
+        _ request: TestAddition, _ state: State, _ now: Int64
+    ) throws(DomainRejection) -> (response: TestTotals, events: [DomainEvent]) {
         let counter = state[request.counter] ?? Counter()
         if let known = counter.additions[request.requestID] {
             guard known == request.amount else {
@@ -42,13 +50,13 @@ public enum TestCounterDomain: EventSourcedDomain {
         return (totals(request.counter, after), [event])
     }
 
-    public static let getQuery = HostedQuery<Self, TestKey, TestTotals>(get, key: { $0.key }) { request, state, _ in
+    static func answerGet(_ request: TestKey, _ state: State, _ now: Int64) -> TestTotals {
         totals(request.key, state[request.key])
     }
 
     static func totals(_ key: String, _ counter: Counter?) -> TestTotals {
         let c = counter ?? Counter()
-        return TestTotals(key: key, values: [c.value, Int64(c.additions.count), Int64(c.compensations.count), 0])
+        return TestTotals(key: key, values: [c.value, Int64(c.additions.count), c.compensationCount, 0])
     }
 
     public static func initialState() -> State { [:] }
@@ -61,7 +69,7 @@ public enum TestCounterDomain: EventSourcedDomain {
             state[addition.counter, default: Counter()].additions[addition.requestID] = addition.amount
         case compensated:
             state[addition.counter, default: Counter()].value -= addition.amount
-            state[addition.counter, default: Counter()].compensations.insert(addition.requestID)
+            state[addition.counter, default: Counter()].compensationCount += 1
         default:
             throw WireError(.invalidValue, "test-counter has no event type \(event.type)")
         }
@@ -73,7 +81,6 @@ public enum TestCounterDomain: EventSourcedDomain {
         do { addition = try TestAddition(decoding: event.payload[...]) } catch {
             throw DomainRejection("invalidEvent", "\(error)")
         }
-        if state[addition.counter]?.compensations.contains(addition.requestID) == true { return [] }
         return [DomainEvent(type: compensated, streamKey: addition.counter, payload: event.payload)]
     }
 
@@ -83,7 +90,7 @@ public enum TestCounterDomain: EventSourcedDomain {
         (try? TestAddition(decoding: event.payload[...]).counter) ?? event.streamKey
     }
 
-    /// `repeated 1: {1: counter, 2: value, 3: repeated {1: request id, 2: amount}, 4: repeated compensated id}`.
+    /// `repeated 1: {1: counter, 2: value, 3: repeated {1: request id, 2: amount}, 4: compensations}`.
     public static func encodeSnapshot(_ state: State) -> [UInt8] {
         var w = PayloadWriter(capacity: state.count * 48)
         for (key, c) in state {
@@ -96,7 +103,7 @@ public enum TestCounterDomain: EventSourcedDomain {
                         a.uint(2, UInt64(bitPattern: amount))
                     }
                 }
-                for id in c.compensations { m.string(4, id) }
+                m.uint(4, UInt64(bitPattern: c.compensationCount))
             }
         }
         return w.bytes
@@ -119,12 +126,14 @@ public enum TestCounterDomain: EventSourcedDomain {
                     var id = ""
                     var amount: Int64 = 0
                     while let h = try a.next() {
-                        if h.number == 1 { id = try h.string() } else if h.number == 2 {
+                        if h.number == 1 {
+                            id = try h.string()
+                        } else if h.number == 2 {
                             amount = Int64(bitPattern: try h.uint())
                         }
                     }
                     c.additions[id] = amount
-                case 4: c.compensations.insert(try g.string())
+                case 4: c.compensationCount = Int64(bitPattern: try g.uint())
                 default: break
                 }
             }
