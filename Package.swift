@@ -82,6 +82,7 @@ let package = Package(
             dependencies: [
                 "MeshCore", "MeshLog", "MeshResilience", "CSodium", logging,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ] + nio
         ),
@@ -90,7 +91,8 @@ let package = Package(
         .target(
             name: "MeshAdminHTTP",
             dependencies: [
-                "MeshNode", logging, lifecycle, .product(name: "Hummingbird", package: "hummingbird"),
+                "MeshNode", "MeshTransport", logging, lifecycle, nioCore,
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
@@ -99,8 +101,8 @@ let package = Package(
         .executableTarget(
             name: "meshnode",
             dependencies: [
-                "MeshNode", "MeshArchive", "MeshAdminHTTP", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport",
-                "MeshWire", argumentParser, logging, lifecycle, metrics,
+                "MeshNode", "MeshArchive", "MeshAdminHTTP", "MeshCore", "MeshCrypto", "MeshLog", "MeshRPC",
+                "MeshTransport", "MeshWire", argumentParser, logging, lifecycle, metrics,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ] + nio
@@ -143,12 +145,15 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshArchiveTests",
-            dependencies: ["MeshArchive", "MeshLog", "MeshResilience", "MeshTestKit", logging] + nio
+            dependencies: [
+                "MeshArchive", "MeshCore", "MeshLog", "MeshResilience", "MeshTestKit", logging,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ] + nio
         ),
         .testTarget(
             name: "MeshRuntimeTests",
             dependencies: [
-                "meshnode", "MeshAdminHTTP", "MeshNode", "MeshTransport", "MeshRPC", "MeshWire", "MeshTestKit", logging,
+                "meshnode", "MeshAdminHTTP", "MeshNode", "MeshCore", "MeshTransport", "MeshRPC", "MeshWire", "MeshTestKit", logging,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Prometheus", package: "swift-prometheus"), lifecycle,
             ] + nio

@@ -163,7 +163,8 @@ public final class MeshNodeRuntime: Service, Sendable {
     }
 
     /// Whether the node should take traffic: `listener` (bound), `membership` (joined: another member is alive,
-    /// or the node is its own only seed), `draining` (no graceful shutdown under way), then the added checks.
+    /// or the node is its own only seed), `draining` (no graceful shutdown under way), `service INSTANCE` per hosted
+    /// service (log recovered, relay running, not failed), then the added checks.
     public func readiness() async -> ReadinessReport {
         let (bound, draining, added) = state.withLock { ($0.boundAddress, $0.draining, $0.readinessChecks) }
         var entries: [ReadinessReport.Entry] = [
@@ -171,6 +172,12 @@ public final class MeshNodeRuntime: Service, Sendable {
             .init(name: "membership", status: membershipReadiness(bound: bound)),
             .init(name: "draining", status: draining ? .notReady("shutting down: taking no new work") : .ready),
         ]
+        for status in hostedServiceStatuses {
+            let reason =
+                status.failure ?? (status.logRecovered ? "relay not running yet" : "log not recovered yet")
+            entries.append(
+                .init(name: "service \(status.instance)", status: status.isReady ? .ready : .notReady(reason)))
+        }
         for check in added { entries.append(.init(name: check.name, status: await check.evaluate())) }
         return ReadinessReport(entries: entries)
     }

@@ -56,7 +56,8 @@ struct AdminHTTPTests {
     @Test("a node that is its own cluster is ready; /healthz is ok; /metrics shows the registry")
     func readyAlone() async throws {
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(name: "mesh_test_calls_total").increment(by: Int64(3))
+        PrometheusMetricsFactory(registry: registry).makeCounter(label: "mesh_test_calls_total", dimensions: [])
+            .increment(by: Int64(3))
         try await Self.withNode(registry: registry) { _, admin in
             let ready = try await HTTPGet.fetch("/readyz", from: admin)
             #expect(ready.status == 200)
