@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "MeshRPC", targets: ["MeshRPC"]),
         .library(name: "MeshTransport", targets: ["MeshTransport"]),
         .library(name: "MeshNode", targets: ["MeshNode"]),
+        .library(name: "HotelReservation", targets: ["HotelReservation"]),
         .executable(name: "meshnode", targets: ["meshnode"]),
         .executable(name: "meshprobe", targets: ["meshprobe"]),
         .executable(name: "logtorture", targets: ["logtorture"]),
@@ -69,6 +70,9 @@ let package = Package(
             ] + nio
         ),
 
+        // Domain: the hotel services (pure: no sockets, no files, no clocks).
+        .target(name: "HotelReservation", dependencies: ["MeshCore", "MeshWire", "MeshSaga", "MeshRPC"]),
+
         // Executables.
         .executableTarget(name: "meshnode", dependencies: ["MeshNode", argumentParser, logging, lifecycle]),
         .executableTarget(
@@ -87,6 +91,7 @@ let package = Package(
         .testTarget(name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshTestKit"]),
         .testTarget(name: "MeshLogTests", dependencies: ["MeshLog", "MeshTestKit"]),
         .testTarget(name: "MeshSagaTests", dependencies: ["MeshSaga", "MeshTestKit"]),
+        .testTarget(name: "HotelReservationTests", dependencies: ["HotelReservation", "MeshSaga", "MeshTestKit"]),
         .testTarget(
             name: "MeshTransportTests",
             dependencies: ["MeshTransport", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio
