@@ -47,6 +47,7 @@ public struct HotelLedger: WireMessage, Hashable {
             u.booked = UInt32(b)
             if u.taken == 0 {
                 use[stay.roomType]?[night] = nil
+                if use[stay.roomType]?.isEmpty == true { use[stay.roomType] = nil }
             } else {
                 use[stay.roomType, default: [:]][night] = u
             }

@@ -32,7 +32,12 @@ public struct HotelView: WireMessage, Hashable {
     mutating func add(_ stay: Stay, _ sign: Int64) {
         for night in stay.nights {
             let v = (taken[stay.roomType]?[night] ?? 0) + sign * Int64(stay.rooms)
-            if v == 0 { taken[stay.roomType]?[night] = nil } else { taken[stay.roomType, default: [:]][night] = v }
+            if v != 0 {
+                taken[stay.roomType, default: [:]][night] = v
+            } else {
+                taken[stay.roomType]?[night] = nil
+                if taken[stay.roomType]?.isEmpty == true { taken[stay.roomType] = nil }
+            }
         }
     }
 
