@@ -115,12 +115,13 @@ public enum ReservationsCommands {
         try reservation(request.key, in: state).saga
     }
 
-    /// This partition's reservations of a guest, oldest first (the caller merges partitions).
+    /// This partition's reservations of a guest, oldest first (then by id) (the caller merges partitions).
     public static func listByGuest(
         _ request: KeyRequest, state: ReservationsState, now: Int64
     ) throws(DomainRejection) -> MessageList<Reservation> {
         try require(request.key, "guestId")
-        return MessageList((state.byGuest[request.key] ?? []).compactMap { state.reservations[$0] })
+        let found = (state.byGuest[request.key] ?? []).compactMap { state.reservations[$0] }
+        return MessageList(found.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) })
     }
 
     /// This partition's sagas that have not finished (or all), oldest first, at most `limit` (default 100).

@@ -4,8 +4,8 @@ import MeshWire
 /// The reservations service's state: every reservation this instance owns, and a guest index.
 public struct ReservationsState: Hashable, Sendable {
     public var reservations: [String: Reservation] = [:]
-    /// Reservation ids per guest, in creation order (derived from `reservations`; not in snapshots).
-    public var byGuest: [String: [String]] = [:]
+    /// Reservation ids per guest (derived from `reservations`; not in snapshots).
+    public var byGuest: [String: Set<String>] = [:]
 
     public init() {}
 }
@@ -35,7 +35,7 @@ public enum ReservationsDomain: HostedDomain {
                 throw WireError(.invalidValue, "reservation \(e.reservationId) is requested twice")
             }
             state.reservations[e.reservationId] = Reservation(requested: e, at: timestamp)
-            state.byGuest[e.guestId, default: []].append(e.reservationId)
+            state.byGuest[e.guestId, default: []].insert(e.reservationId)
             return
         }
         guard state.reservations[e.reservationId] != nil else {
@@ -136,13 +136,11 @@ public enum ReservationsDomain: HostedDomain {
     public static func decodeSnapshot(_ bytes: ArraySlice<UInt8>) throws(WireError) -> State {
         var state = State()
         var r = PayloadReader(bytes)
-        var all: [Reservation] = []
         while let f = try r.next() {
-            if f.number == 1 { all.append(try f.message(Reservation.self)) }
-        }
-        for reservation in all.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
+            guard f.number == 1 else { continue }
+            let reservation = try f.message(Reservation.self)
             state.reservations[reservation.id] = reservation
-            state.byGuest[reservation.guestId, default: []].append(reservation.id)
+            state.byGuest[reservation.guestId, default: []].insert(reservation.id)
         }
         return state
     }
