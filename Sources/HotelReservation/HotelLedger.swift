@@ -31,7 +31,9 @@ public struct HotelLedger: WireMessage, Hashable {
 
     /// The rooms of `stay` that are free on every one of its nights.
     public func free(for stay: Stay, capacity: UInt32) -> UInt32 {
-        stay.nights.reduce(capacity) { free, night in min(free, capacity - min(capacity, use(stay.roomType, night).taken)) }
+        stay.nights.reduce(capacity) { free, night in
+            min(free, capacity - min(capacity, use(stay.roomType, night).taken))
+        }
     }
 
     /// Adds `delta` to the held or booked count of every night of `stay` (a count below zero is a logic error).

@@ -5,7 +5,9 @@ enum HotelWire {
     /// A record type field: an integer of at most 16 bits.
     static func eventType(_ f: PayloadField) throws(WireError) -> UInt16 {
         let v = try f.uint()
-        guard v <= UInt64(UInt16.max) else { throw WireError(.invalidValue, "field \(f.number): type \(v) exceeds 16 bits") }
+        guard v <= UInt64(UInt16.max) else {
+            throw WireError(.invalidValue, "field \(f.number): type \(v) exceeds 16 bits")
+        }
         return UInt16(v)
     }
 

@@ -15,7 +15,9 @@ public enum InventoryAPI {
     public static let maximumQueryNights: UInt32 = 366
 
     /// A hotel's room types with their capacity, price and rooms taken per night of `checkIn..<checkOut`.
-    public static func hotel(_ q: HotelQuery, state: InventoryState, now: Int64) throws(DomainRejection) -> HotelAvailability {
+    public static func hotel(_ q: HotelQuery, state: InventoryState, now: Int64) throws(DomainRejection)
+        -> HotelAvailability
+    {
         guard let hotel = Catalogue.hotel(q.hotelId) else {
             throw DomainRejection(HotelRejection.unknownHotel, "no hotel \"\(q.hotelId)\" in the catalogue")
         }
@@ -39,12 +41,16 @@ public enum InventoryAPI {
     }
 
     /// The holds of one reservation, in attempt order.
-    public static func holds(_ q: HoldQuery, state: InventoryState, now: Int64) throws(DomainRejection) -> MessageList<Hold> {
+    public static func holds(_ q: HoldQuery, state: InventoryState, now: Int64) throws(DomainRejection) -> MessageList<
+        Hold
+    > {
         MessageList(state.holds(of: q.reservationId))
     }
 
     /// This partition's hotel heads (hotels with at least one event), ordered by hotel id.
-    public static func heads(_ q: EmptyRequest, state: InventoryState, now: Int64) throws(DomainRejection) -> MessageList<HotelHead> {
+    public static func heads(_ q: EmptyRequest, state: InventoryState, now: Int64) throws(DomainRejection)
+        -> MessageList<HotelHead>
+    {
         MessageList(
             state.hotels.values.sorted { $0.hotelId < $1.hotelId }.map {
                 HotelHead(hotelId: $0.hotelId, version: $0.version, at: $0.lastEventAt)

@@ -70,18 +70,21 @@ public enum InventoryDomain: HostedDomain {
 
     public static func apply(_ event: DomainEvent, timestamp: Int64, to state: inout State) throws(WireError) {
         guard let type = HotelEventType(rawValue: event.type), HotelEventType.inventoryEvents.contains(type) else {
-            throw WireError(.invalidValue, "record type \(HotelEventType.name(of: event.type)) is not an inventory event")
+            throw WireError(
+                .invalidValue, "record type \(HotelEventType.name(of: event.type)) is not an inventory event")
         }
         let e = try HoldEvent(decoding: event.payload[...])
         var ledger = state.ledger(e.hotelId)
         guard e.version == ledger.version + 1 else {
-            throw WireError(.invalidValue, "\(type) of \(e.hotelId) has version \(e.version), expected \(ledger.version + 1)")
+            throw WireError(
+                .invalidValue, "\(type) of \(e.hotelId) has version \(e.version), expected \(ledger.version + 1)")
         }
         let id = Hold.id(e.reservationId, e.attempt)
         let previous = state.holds[id]
         func requireStatus(_ allowed: Set<Hold.Status>) throws(WireError) -> Hold {
             guard let h = previous, allowed.contains(h.status) else {
-                throw WireError(.invalidValue, "\(type) for hold \(id) in status \(previous?.status.description ?? "none")")
+                throw WireError(
+                    .invalidValue, "\(type) for hold \(id) in status \(previous?.status.description ?? "none")")
             }
             return h
         }
@@ -129,7 +132,8 @@ public enum InventoryDomain: HostedDomain {
     /// An event that finds its work done (or overtaken: a hold that expired first) yields nothing.
     public static func react(to event: DomainEvent, state: State, now: Int64) throws(DomainRejection) -> [DomainEvent] {
         guard let type = HotelEventType(rawValue: event.type), subscribedEventTypes.contains(event.type) else {
-            throw DomainRejection(HotelRejection.invalidEvent, "inventory does not consume \(HotelEventType.name(of: event.type))")
+            throw DomainRejection(
+                HotelRejection.invalidEvent, "inventory does not consume \(HotelEventType.name(of: event.type))")
         }
         guard let envelope = SagaEnvelope.of(event), Catalogue.hotel(envelope.hotelId) != nil else {
             throw DomainRejection(HotelRejection.invalidEvent, "\(type) names no hotel of the catalogue")
@@ -145,18 +149,21 @@ public enum InventoryDomain: HostedDomain {
                 throw DomainRejection(HotelRejection.invalidEvent, "\(type) carries no valid stay")
             }
             let free = state.ledger(envelope.hotelId).free(for: stay, capacity: roomType.capacity)
-            var e = HoldEvent(reservationId: envelope.reservationId, attempt: envelope.attempt, hotelId: envelope.hotelId, stay: stay)
+            var e = HoldEvent(
+                reservationId: envelope.reservationId, attempt: envelope.attempt, hotelId: envelope.hotelId, stay: stay)
             if free >= stay.rooms {
                 e.expiresAt = now + Int64(clamping: request.holdTtlNanos)
                 builder.add(.roomsHeld, e)
             } else {
-                e.reason = "\(free) of \(stay.rooms) \(stay.roomType) room(s) free for nights \(stay.checkIn)..<\(stay.checkOut)"
+                e.reason =
+                    "\(free) of \(stay.rooms) \(stay.roomType) room(s) free for nights \(stay.checkIn)..<\(stay.checkOut)"
                 builder.add(.roomsUnavailable, e)
             }
         case .paymentAuthorized:
             guard let hold = state.holds[id], hold.status == .held else { return [] }
             builder.add(.holdBooked, hold)
-            for old in state.holds(of: envelope.reservationId) where old.attempt != hold.attempt && old.status == .booked {
+            for old in state.holds(of: envelope.reservationId)
+            where old.attempt != hold.attempt && old.status == .booked {
                 builder.add(.holdReleased, old, reason: "upgraded")
             }
         case .paymentDeclined:
@@ -181,7 +188,8 @@ public enum InventoryDomain: HostedDomain {
             guard let hold = state.holds[expiry.holdId], hold.status == .held else { continue }
             let version = (versions[hold.hotelId] ?? state.ledger(hold.hotelId).version) + 1
             versions[hold.hotelId] = version
-            var e = HoldEvent(reservationId: hold.reservationId, attempt: hold.attempt, hotelId: hold.hotelId, stay: hold.stay)
+            var e = HoldEvent(
+                reservationId: hold.reservationId, attempt: hold.attempt, hotelId: hold.hotelId, stay: hold.stay)
             e.expiresAt = hold.expiresAt
             e.reason = "not booked within its time to live"
             e.version = version
@@ -246,7 +254,8 @@ public enum InventoryDomain: HostedDomain {
         }
 
         mutating func add(_ type: HotelEventType, _ hold: Hold, reason: String = "") {
-            var e = HoldEvent(reservationId: hold.reservationId, attempt: hold.attempt, hotelId: hold.hotelId, stay: hold.stay)
+            var e = HoldEvent(
+                reservationId: hold.reservationId, attempt: hold.attempt, hotelId: hold.hotelId, stay: hold.stay)
             e.reason = reason
             add(type, e)
         }

@@ -54,7 +54,9 @@ public struct Charge: WireMessage, Hashable {
             case 1: attempt = try f.uint32()
             case 2:
                 let v = try f.uint32()
-                guard let s = Status(rawValue: v) else { throw WireError(.invalidValue, "charge status \(v) is unknown") }
+                guard let s = Status(rawValue: v) else {
+                    throw WireError(.invalidValue, "charge status \(v) is unknown")
+                }
                 status = s
             case 3: amount = try f.uint()
             case 4: cardToken = try f.string()

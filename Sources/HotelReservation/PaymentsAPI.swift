@@ -8,7 +8,8 @@ public enum PaymentsAPI {
         service: PaymentsDomain.serviceName, method: "Get")
 
     /// The charges of one reservation.
-    public static func get(_ q: KeyRequest, state: PaymentsState, now: Int64) throws(DomainRejection) -> PaymentAccount {
+    public static func get(_ q: KeyRequest, state: PaymentsState, now: Int64) throws(DomainRejection) -> PaymentAccount
+    {
         guard let account = state.accounts[q.key] else {
             throw DomainRejection(HotelRejection.notFound, "no payments for reservation \"\(q.key)\"")
         }

@@ -9,7 +9,9 @@ public struct PaymentsState: Hashable, Sendable {
 
     public init() {}
 
-    public func charge(_ reservationId: String, _ attempt: UInt32) -> Charge? { accounts[reservationId]?.charges[attempt] }
+    public func charge(_ reservationId: String, _ attempt: UInt32) -> Charge? {
+        accounts[reservationId]?.charges[attempt]
+    }
 }
 
 /// The payments service (key: reservation id): authorizes an attempt once both its request (from reservations)
@@ -40,11 +42,13 @@ public enum PaymentsDomain: HostedDomain {
             throw WireError(.invalidValue, "record type \(HotelEventType.name(of: event.type)) is not a payments event")
         }
         let e = try PaymentEvent(decoding: event.payload[...])
-        var account = state.accounts[e.reservationId] ?? PaymentAccount(reservationId: e.reservationId, hotelId: e.hotelId)
+        var account =
+            state.accounts[e.reservationId] ?? PaymentAccount(reservationId: e.reservationId, hotelId: e.hotelId)
         var c = account.charges[e.attempt] ?? Charge(attempt: e.attempt)
         func require(_ allowed: Set<Charge.Status>) throws(WireError) {
             guard allowed.contains(c.status) else {
-                throw WireError(.invalidValue, "\(type) for charge \(e.reservationId)#\(e.attempt) in status \(c.status)")
+                throw WireError(
+                    .invalidValue, "\(type) for charge \(e.reservationId)#\(e.attempt) in status \(c.status)")
             }
         }
         switch type {
@@ -95,7 +99,11 @@ public enum PaymentsDomain: HostedDomain {
             c.reason = e.reason
         }
         let id = Hold.id(e.reservationId, e.attempt)
-        if type == .paymentTimedOut { state.retries.insert(id) } else if c.status != .pending { state.retries.remove(id) }
+        if type == .paymentTimedOut {
+            state.retries.insert(id)
+        } else if c.status != .pending {
+            state.retries.remove(id)
+        }
         account.charges[e.attempt] = c
         state.accounts[e.reservationId] = account
     }
@@ -103,7 +111,8 @@ public enum PaymentsDomain: HostedDomain {
     /// The payments step of the saga (see the type's documentation). A redelivered or overtaken event yields nothing.
     public static func react(to event: DomainEvent, state: State, now: Int64) throws(DomainRejection) -> [DomainEvent] {
         guard let type = HotelEventType(rawValue: event.type), subscribedEventTypes.contains(event.type) else {
-            throw DomainRejection(HotelRejection.invalidEvent, "payments does not consume \(HotelEventType.name(of: event.type))")
+            throw DomainRejection(
+                HotelRejection.invalidEvent, "payments does not consume \(HotelEventType.name(of: event.type))")
         }
         guard let envelope = SagaEnvelope.of(event) else {
             throw DomainRejection(HotelRejection.invalidEvent, "\(type) is not a saga event")
@@ -209,12 +218,15 @@ public enum PaymentsDomain: HostedDomain {
     /// Retries the provider for every charge whose retry time has come.
     public static func due(state: State, now: Int64) -> [DomainEvent] {
         state.retries.sorted().flatMap { id -> [DomainEvent] in
-            guard let hash = id.lastIndex(of: "#"), let attempt = UInt32(id[id.index(after: hash)...]) else { return [] }
+            guard let hash = id.lastIndex(of: "#"), let attempt = UInt32(id[id.index(after: hash)...]) else {
+                return []
+            }
             let reservationId = String(id[..<hash])
             guard let account = state.accounts[reservationId], let c = account.charges[attempt], c.status == .pending,
                 c.retryAt <= now
             else { return [] }
-            return authorize(c, PaymentEvent(reservationId: reservationId, attempt: attempt, hotelId: account.hotelId), now: now)
+            return authorize(
+                c, PaymentEvent(reservationId: reservationId, attempt: attempt, hotelId: account.hotelId), now: now)
         }
     }
 

@@ -48,7 +48,9 @@ public struct Reservation: WireMessage, Hashable {
         }
 
         public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
-            self.init(attempt: 0, stay: Stay(roomType: "", checkIn: 0, checkOut: 0), amount: 0, difference: 0, state: .pending)
+            self.init(
+                attempt: 0, stay: Stay(roomType: "", checkIn: 0, checkOut: 0), amount: 0, difference: 0, state: .pending
+            )
             var r = PayloadReader(bytes)
             while let f = try r.next() {
                 switch f.number {
@@ -58,7 +60,9 @@ public struct Reservation: WireMessage, Hashable {
                 case 4: difference = try f.uint()
                 case 5:
                     let v = try f.uint32()
-                    guard let s = State(rawValue: v) else { throw WireError(.invalidValue, "upgrade state \(v) is unknown") }
+                    guard let s = State(rawValue: v) else {
+                        throw WireError(.invalidValue, "upgrade state \(v) is unknown")
+                    }
                     state = s
                 case 6: code = try f.string()
                 case 7: reason = try f.string()
@@ -152,8 +156,10 @@ public struct Reservation: WireMessage, Hashable {
             saga.enter(.cancelled, "cancelled: rooms released, payment refunded", at: at)
         case .upgradeRequested:
             guard status == .confirmed, !upgradeInProgress, let stay = e.stay else { throw transitionError(type) }
-            upgrade = Upgrade(attempt: e.attempt, stay: stay, amount: e.amount, difference: e.difference, state: .pending)
-            saga.enter(.upgradeHoldingRooms, "upgrade \(e.attempt): waiting for inventory to hold the new rooms", at: at)
+            upgrade = Upgrade(
+                attempt: e.attempt, stay: stay, amount: e.amount, difference: e.difference, state: .pending)
+            saga.enter(
+                .upgradeHoldingRooms, "upgrade \(e.attempt): waiting for inventory to hold the new rooms", at: at)
         case .reservationUpgraded:
             guard status == .confirmed, var u = upgrade, u.state == .pending, u.attempt == e.attempt else {
                 throw transitionError(type)
@@ -191,13 +197,15 @@ public struct Reservation: WireMessage, Hashable {
         let isUpgrade = upgradeInProgress && upgrade?.attempt == e.attempt
         switch HotelEventType(rawValue: e.sourceType) {
         case .roomsHeld where isCurrent:
-            saga.enter(.authorizingPayment, "rooms held; waiting for payments to authorize", at: at, deadline: e.deadline)
+            saga.enter(
+                .authorizingPayment, "rooms held; waiting for payments to authorize", at: at, deadline: e.deadline)
         case .roomsHeld where isUpgrade:
             saga.enter(
                 .upgradeAuthorizingPayment, "upgrade \(e.attempt): new rooms held; waiting for payments", at: at,
                 deadline: e.deadline)
         case .paymentAuthorized where isCurrent && saga.stage != .confirmed:
-            saga.enter(.bookingRooms, "payment authorized; waiting for inventory to book the hold", at: at,
+            saga.enter(
+                .bookingRooms, "payment authorized; waiting for inventory to book the hold", at: at,
                 deadline: saga.nextDeadline)
         case .paymentAuthorized where isUpgrade:
             saga.enter(
@@ -242,7 +250,9 @@ public struct Reservation: WireMessage, Hashable {
             case 9: holdTtlNanos = try f.uint()
             case 10:
                 let v = try f.uint32()
-                guard let s = Status(rawValue: v) else { throw WireError(.invalidValue, "reservation status \(v) is unknown") }
+                guard let s = Status(rawValue: v) else {
+                    throw WireError(.invalidValue, "reservation status \(v) is unknown")
+                }
                 status = s
             case 11: attempt = try f.uint32()
             case 12: createdAt = try f.int()

@@ -55,12 +55,14 @@ public enum ReservationsCommands {
         case .cancelled:
             return (r, [])
         case .pending:
-            throw DomainRejection(HotelRejection.sagaInProgress, "reservation \(r.id) is still \(r.saga.stage); retry later")
+            throw DomainRejection(
+                HotelRejection.sagaInProgress, "reservation \(r.id) is still \(r.saga.stage); retry later")
         case .rejected:
             throw DomainRejection(HotelRejection.notConfirmed, "reservation \(r.id) was rejected; nothing to cancel")
         case .confirmed:
             guard !r.upgradeInProgress else {
-                throw DomainRejection(HotelRejection.upgradeInProgress, "reservation \(r.id) is being upgraded; retry later")
+                throw DomainRejection(
+                    HotelRejection.upgradeInProgress, "reservation \(r.id) is being upgraded; retry later")
             }
         }
         var e = ReservationEvent(reservationId: r.id, attempt: r.attempt, hotelId: r.hotelId)
@@ -106,12 +108,16 @@ public enum ReservationsCommands {
         return (r, [e.event(.upgradeRequested)])
     }
 
-    public static func get(_ request: KeyRequest, state: ReservationsState, now: Int64) throws(DomainRejection) -> Reservation {
+    public static func get(_ request: KeyRequest, state: ReservationsState, now: Int64) throws(DomainRejection)
+        -> Reservation
+    {
         try reservation(request.key, in: state)
     }
 
     /// The saga progress of one reservation (the admin view: stage, why, last event, deadline, path).
-    public static func saga(_ request: KeyRequest, state: ReservationsState, now: Int64) throws(DomainRejection) -> SagaProgress {
+    public static func saga(_ request: KeyRequest, state: ReservationsState, now: Int64) throws(DomainRejection)
+        -> SagaProgress
+    {
         try reservation(request.key, in: state).saga
     }
 

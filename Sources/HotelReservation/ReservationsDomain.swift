@@ -27,7 +27,8 @@ public enum ReservationsDomain: HostedDomain {
 
     public static func apply(_ event: DomainEvent, timestamp: Int64, to state: inout State) throws(WireError) {
         guard let type = HotelEventType(rawValue: event.type), HotelEventType.reservationEvents.contains(type) else {
-            throw WireError(.invalidValue, "record type \(HotelEventType.name(of: event.type)) is not a reservations event")
+            throw WireError(
+                .invalidValue, "record type \(HotelEventType.name(of: event.type)) is not a reservations event")
         }
         let e = try ReservationEvent(decoding: event.payload[...])
         if type == .reservationRequested {
@@ -49,13 +50,15 @@ public enum ReservationsDomain: HostedDomain {
     /// failed), `HoldBooked` → confirmed (or upgraded). A redelivered event yields nothing.
     public static func react(to event: DomainEvent, state: State, now: Int64) throws(DomainRejection) -> [DomainEvent] {
         guard let type = HotelEventType(rawValue: event.type), subscribedEventTypes.contains(event.type) else {
-            throw DomainRejection(HotelRejection.invalidEvent, "reservations does not consume \(HotelEventType.name(of: event.type))")
+            throw DomainRejection(
+                HotelRejection.invalidEvent, "reservations does not consume \(HotelEventType.name(of: event.type))")
         }
         guard let envelope = SagaEnvelope.of(event), let reservation = state.reservations[envelope.reservationId] else {
             throw DomainRejection(HotelRejection.invalidEvent, "\(type) names no reservation of this service")
         }
         if reservation.observed.contains(Reservation.observationKey(event.type, envelope.attempt)) { return [] }
-        var note = ReservationEvent(reservationId: reservation.id, attempt: envelope.attempt, hotelId: reservation.hotelId)
+        var note = ReservationEvent(
+            reservationId: reservation.id, attempt: envelope.attempt, hotelId: reservation.hotelId)
         note.sourceType = event.type
         var decision: (HotelEventType, code: String, reason: String)?
         if HotelEventType.inventoryEvents.contains(type) {
@@ -69,8 +72,11 @@ public enum ReservationsDomain: HostedDomain {
             guard let payment = try? PaymentEvent(decoding: event.payload[...]) else {
                 throw DomainRejection(HotelRejection.invalidEvent, "\(type) payload does not decode")
             }
-            note.detail = payment.code.isEmpty ? "\(type) \(payment.amount)" : "\(type) \(payment.code): \(payment.reason)"
-            if type == .paymentDeclined { decision = (.reservationRejected, "paymentDeclined", "\(payment.code): \(payment.reason)") }
+            note.detail =
+                payment.code.isEmpty ? "\(type) \(payment.amount)" : "\(type) \(payment.code): \(payment.reason)"
+            if type == .paymentDeclined {
+                decision = (.reservationRejected, "paymentDeclined", "\(payment.code): \(payment.reason)")
+            }
         }
         var events = [note.event(.sagaStepObserved)]
         if let decision { events += decide(decision, for: reservation, attempt: envelope.attempt) }
@@ -78,7 +84,9 @@ public enum ReservationsDomain: HostedDomain {
     }
 
     /// The reservation-level outcome an inventory event implies (as if for the original booking).
-    private static func outcome(of type: HotelEventType, reason: String) -> (HotelEventType, code: String, reason: String)? {
+    private static func outcome(of type: HotelEventType, reason: String) -> (
+        HotelEventType, code: String, reason: String
+    )? {
         switch type {
         case .roomsUnavailable: (.reservationRejected, "roomsUnavailable", reason)
         case .holdExpired: (.reservationRejected, "holdExpired", "the hold expired before the payment was authorized")
@@ -102,7 +110,8 @@ public enum ReservationsDomain: HostedDomain {
             }
             return [e.event(d.type)]
         }
-        guard let upgrade = r.upgrade, upgrade.state == .pending, upgrade.attempt == attempt, r.status == .confirmed else {
+        guard let upgrade = r.upgrade, upgrade.state == .pending, upgrade.attempt == attempt, r.status == .confirmed
+        else {
             return []
         }
         if d.type == .reservationConfirmed {

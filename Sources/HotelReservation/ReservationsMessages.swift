@@ -11,7 +11,8 @@ public struct CreateReservationRequest: WireMessage, Hashable {
     public var holdTtlMillis: UInt64 = 0
 
     public init(
-        idempotencyKey: String, guestId: String, hotelId: String, stay: Stay, cardToken: String, holdTtlMillis: UInt64 = 0
+        idempotencyKey: String, guestId: String, hotelId: String, stay: Stay, cardToken: String,
+        holdTtlMillis: UInt64 = 0
     ) {
         self.idempotencyKey = idempotencyKey
         self.guestId = guestId
@@ -22,7 +23,9 @@ public struct CreateReservationRequest: WireMessage, Hashable {
     }
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
-        self.init(idempotencyKey: "", guestId: "", hotelId: "", stay: Stay(roomType: "", checkIn: 0, checkOut: 0), cardToken: "")
+        self.init(
+            idempotencyKey: "", guestId: "", hotelId: "", stay: Stay(roomType: "", checkIn: 0, checkOut: 0),
+            cardToken: "")
         var r = PayloadReader(bytes)
         while let f = try r.next() {
             switch f.number {

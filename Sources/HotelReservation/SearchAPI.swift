@@ -9,7 +9,9 @@ public enum SearchAPI {
         service: SearchDomain.serviceName, method: "Lag")
 
     /// Every room type of every hotel in the city with at least `rooms` rooms free on each night of the range.
-    public static func find(_ q: AvailabilitySearch, state: SearchState, now: Int64) throws(DomainRejection) -> SearchResults {
+    public static func find(_ q: AvailabilitySearch, state: SearchState, now: Int64) throws(DomainRejection)
+        -> SearchResults
+    {
         let rooms = max(q.rooms, 1)
         guard q.checkIn < q.checkOut, q.checkOut - q.checkIn <= Stay.maximumNights else {
             throw DomainRejection(HotelRejection.invalidStay, "a search covers 1…\(Stay.maximumNights) nights")
@@ -46,7 +48,8 @@ public enum SearchAPI {
         let applied = hotels.sorted().compactMap { id in
             state.views[id].map { HotelHead(hotelId: id, version: $0.highWater, at: $0.lastSourceAt) }
         }
-        return SearchLag(lagEvents: events, lagNanos: max(0, nanos), appliedEvents: state.appliedEvents, applied: applied)
+        return SearchLag(
+            lagEvents: events, lagNanos: max(0, nanos), appliedEvents: state.appliedEvents, applied: applied)
     }
 }
 

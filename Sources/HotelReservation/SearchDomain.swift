@@ -33,7 +33,8 @@ public enum SearchDomain: HostedDomain {
         }
         let p = try AvailabilityProjected(decoding: event.payload[...])
         guard let type = HotelEventType(rawValue: p.sourceType), HotelEventType.inventoryEvents.contains(type) else {
-            throw WireError(.invalidValue, "projected type \(HotelEventType.name(of: p.sourceType)) is not an inventory event")
+            throw WireError(
+                .invalidValue, "projected type \(HotelEventType.name(of: p.sourceType)) is not an inventory event")
         }
         let source = p.source
         var view = state.views[source.hotelId] ?? HotelView(hotelId: source.hotelId)
@@ -53,7 +54,8 @@ public enum SearchDomain: HostedDomain {
 
     public static func react(to event: DomainEvent, state: State, now: Int64) throws(DomainRejection) -> [DomainEvent] {
         guard let type = HotelEventType(rawValue: event.type), HotelEventType.inventoryEvents.contains(type) else {
-            throw DomainRejection(HotelRejection.invalidEvent, "search does not consume \(HotelEventType.name(of: event.type))")
+            throw DomainRejection(
+                HotelRejection.invalidEvent, "search does not consume \(HotelEventType.name(of: event.type))")
         }
         guard let source = try? HoldEvent(decoding: event.payload[...]), let hotel = Catalogue.hotel(source.hotelId),
             source.version >= 1

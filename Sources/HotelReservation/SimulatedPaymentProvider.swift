@@ -20,7 +20,9 @@ public enum SimulatedPaymentProvider {
         case timedOut
     }
 
-    public static func authorize(cardToken: String, amount: UInt64, reservationId: String, attempt: UInt32) -> Authorization {
+    public static func authorize(cardToken: String, amount: UInt64, reservationId: String, attempt: UInt32)
+        -> Authorization
+    {
         guard cardToken.hasPrefix("tok_") else { return .declined(code: "invalidCard", reason: "not a card token") }
         if cardToken == decliningCard { return .declined(code: "cardDeclined", reason: "the card was declined") }
         if cardToken == timingOutCard { return .timedOut }

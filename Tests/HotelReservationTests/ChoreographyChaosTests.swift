@@ -28,7 +28,8 @@ struct ChoreographyChaosTests {
                 let key = "key-\(keys.count)"
                 let type = ["standard", "deluxe", "suite"].randomElement(using: &rng)!
                 let stay = Fixture.stay(
-                    type, nights: UInt32.random(in: 1...3, using: &rng), from: Fixture.day + UInt32.random(in: 0...3, using: &rng),
+                    type, nights: UInt32.random(in: 1...3, using: &rng),
+                    from: Fixture.day + UInt32.random(in: 0...3, using: &rng),
                     rooms: type == "standard" ? UInt32.random(in: 1...3, using: &rng) : 1)
                 let request = Fixture.create(
                     key, stay, card: cards.randomElement(using: &rng)!, hotel: hotels.randomElement(using: &rng)!,
@@ -94,7 +95,8 @@ extension HotelCluster {
             p.state.hotels.flatMap { hotelId, ledger in
                 ledger.use.flatMap { type, nights in
                     nights.compactMap { night, use in
-                        use.taken > Catalogue.hotel(hotelId)!.roomType(type)!.capacity ? "\(hotelId) \(type) \(night)" : nil
+                        use.taken > Catalogue.hotel(hotelId)!.roomType(type)!.capacity
+                            ? "\(hotelId) \(type) \(night)" : nil
                     }
                 }
             }

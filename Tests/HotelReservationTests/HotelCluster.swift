@@ -120,10 +120,18 @@ final class HotelCluster {
 
     func publish(_ events: [DomainEvent]) {
         for e in events {
-            if ReservationsDomain.subscribedEventTypes.contains(e.type) { inFlight.append(.init(service: "reservations", event: e)) }
-            if InventoryDomain.subscribedEventTypes.contains(e.type) { inFlight.append(.init(service: "inventory", event: e)) }
-            if PaymentsDomain.subscribedEventTypes.contains(e.type) { inFlight.append(.init(service: "payments", event: e)) }
-            if SearchDomain.subscribedEventTypes.contains(e.type) { inFlight.append(.init(service: "search", event: e)) }
+            if ReservationsDomain.subscribedEventTypes.contains(e.type) {
+                inFlight.append(.init(service: "reservations", event: e))
+            }
+            if InventoryDomain.subscribedEventTypes.contains(e.type) {
+                inFlight.append(.init(service: "inventory", event: e))
+            }
+            if PaymentsDomain.subscribedEventTypes.contains(e.type) {
+                inFlight.append(.init(service: "payments", event: e))
+            }
+            if SearchDomain.subscribedEventTypes.contains(e.type) {
+                inFlight.append(.init(service: "search", event: e))
+            }
         }
     }
 
@@ -146,7 +154,9 @@ final class HotelCluster {
     private func handle<D: HostedDomain>(_ event: DomainEvent, _ group: ServiceGroup<D>) throws {
         let p = group.partition(for: D.partitionKey(of: event))
         let out = try D.react(to: event, state: p.state, now: now)
-        for e in out { #expect(group.partition(for: D.partitionKey(of: e)) === p, "\(D.serviceName) emitted a foreign key") }
+        for e in out {
+            #expect(group.partition(for: D.partitionKey(of: e)) === p, "\(D.serviceName) emitted a foreign key")
+        }
         try p.append(out, at: now)
         publish(out)
     }

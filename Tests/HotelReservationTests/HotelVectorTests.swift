@@ -61,7 +61,9 @@ struct HotelVectorTests {
             let parts = l.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             let hex = Array((parts.count > 1 ? parts[1] : "").utf8)
             var bytes: [UInt8] = []
-            for i in stride(from: 0, to: hex.count, by: 2) { bytes.append(UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16)!) }
+            for i in stride(from: 0, to: hex.count, by: 2) {
+                bytes.append(UInt8(String(decoding: hex[i..<i + 2], as: UTF8.self), radix: 16)!)
+            }
             out.append((parts[0], bytes))
         }
         return out
@@ -73,10 +75,14 @@ struct HotelVectorTests {
         for (name, bytes) in Self.encodings {
             #expect(byName[name] == bytes, "\(name): \(bytes.map { String(format: "%02x", $0) }.joined())")
         }
-        #expect(try ReservationEvent(decoding: byName["ReservationEvent.ReservationRequested"]!).encoded() == byName["ReservationEvent.ReservationRequested"]!)
+        #expect(
+            try ReservationEvent(decoding: byName["ReservationEvent.ReservationRequested"]!).encoded() == byName[
+                "ReservationEvent.ReservationRequested"]!)
         #expect(try HoldEvent(decoding: byName["HoldEvent.RoomsHeld"]!).version == 1)
         #expect(try PaymentEvent(decoding: byName["PaymentEvent.PaymentDeclined.attempt-2"]!).attempt == 2)
-        #expect(try AvailabilityProjected(decoding: byName["AvailabilityProjected.RoomsHeld"]!).source.expiresAt == 1_750_000_030_000_000_000)
+        #expect(
+            try AvailabilityProjected(decoding: byName["AvailabilityProjected.RoomsHeld"]!).source.expiresAt
+                == 1_750_000_030_000_000_000)
     }
 
     @Test func decodeOnlyAndRejectVectors() throws {

@@ -10,14 +10,18 @@ extension HotelCluster {
         for p in inventory.partitions {
             var recount: [String: [String: [UInt32: UInt32]]] = [:]
             for h in p.state.holds.values where h.status.takesRooms {
-                for n in h.stay.nights { recount[h.hotelId, default: [:]][h.stay.roomType, default: [:]][n, default: 0] += h.stay.rooms }
+                for n in h.stay.nights {
+                    recount[h.hotelId, default: [:]][h.stay.roomType, default: [:]][n, default: 0] += h.stay.rooms
+                }
             }
             for (hotelId, ledger) in p.state.hotels {
                 let hotel = Catalogue.hotel(hotelId)!
                 for (type, nights) in ledger.use {
                     let capacity = hotel.roomType(type)!.capacity
                     for (night, use) in nights {
-                        if use.taken > capacity { found.append("1 overbooked: \(hotelId) \(type) night \(night): \(use.taken) > \(capacity)") }
+                        if use.taken > capacity {
+                            found.append("1 overbooked: \(hotelId) \(type) night \(night): \(use.taken) > \(capacity)")
+                        }
                         if use.taken != recount[hotelId]?[type]?[night] ?? 0 {
                             found.append("1 counters disagree with holds: \(hotelId) \(type) night \(night)")
                         }
@@ -27,12 +31,14 @@ extension HotelCluster {
         }
         // 2. Exactly one terminal state per reservation; 3. money matches; inventory agrees.
         let decisions = reservations.events.filter {
-            $0.type == HotelEventType.reservationConfirmed.rawValue || $0.type == HotelEventType.reservationRejected.rawValue
+            $0.type == HotelEventType.reservationConfirmed.rawValue
+                || $0.type == HotelEventType.reservationRejected.rawValue
         }
         var decisionCount: [String: Int] = [:]
         for e in decisions { decisionCount[e.streamKey, default: 0] += 1 }
         var captures: [String: Int] = [:]
-        for e in payments.events where e.type == HotelEventType.paymentCaptured.rawValue || e.type == HotelEventType.paymentRefunded.rawValue {
+        for e in payments.events
+        where e.type == HotelEventType.paymentCaptured.rawValue || e.type == HotelEventType.paymentRefunded.rawValue {
             let env = SagaEnvelope(bytes: e.payload)!
             captures["\(e.type)/\(env.reservationId)#\(env.attempt)", default: 0] += 1
         }
@@ -50,12 +56,18 @@ extension HotelCluster {
             switch r.status {
             case .confirmed:
                 if net != r.amount { found.append("3 confirmed \(r.id) paid \(net), price \(r.amount)") }
-                if taking.map(\.attempt) != [r.attempt] || taking.first?.status != .booked || taking.first?.stay != r.stay {
-                    found.append("1 confirmed \(r.id) books \(taking.map { "\($0.attempt):\($0.status)" }), not attempt \(r.attempt)")
+                if taking.map(\.attempt) != [r.attempt] || taking.first?.status != .booked
+                    || taking.first?.stay != r.stay
+                {
+                    found.append(
+                        "1 confirmed \(r.id) books \(taking.map { "\($0.attempt):\($0.status)" }), not attempt \(r.attempt)"
+                    )
                 }
             case .cancelled, .rejected:
                 if net != 0 { found.append("3 \(r.status) \(r.id) kept \(net)") }
-                if r.status == .rejected && (account?.capturedTotal ?? 0) != 0 { found.append("3 rejected \(r.id) was captured") }
+                if r.status == .rejected && (account?.capturedTotal ?? 0) != 0 {
+                    found.append("3 rejected \(r.id) was captured")
+                }
                 if !taking.isEmpty { found.append("1 \(r.status) \(r.id) still takes rooms") }
             case .pending:
                 break
@@ -66,9 +78,12 @@ extension HotelCluster {
         if !deadLetters.isEmpty { found.append("5 dead letters: \(deadLetters.map { "\($0.1)" })") }
         for p in inventory.partitions {
             for (hotelId, ledger) in p.state.hotels {
-                let view = search.partition(for: Catalogue.hotel(hotelId)!.city).state.views[hotelId] ?? HotelView(hotelId: hotelId)
+                let view =
+                    search.partition(for: Catalogue.hotel(hotelId)!.city).state.views[hotelId]
+                    ?? HotelView(hotelId: hotelId)
                 if view.highWater != ledger.version || !view.above.isEmpty {
-                    found.append("5 search applied \(hotelId) up to \(view.highWater), inventory is at \(ledger.version)")
+                    found.append(
+                        "5 search applied \(hotelId) up to \(view.highWater), inventory is at \(ledger.version)")
                 }
                 for (type, nights) in ledger.use {
                     for (night, use) in nights where Int64(use.taken) != view.taken[type]?[night] ?? 0 {

@@ -120,7 +120,9 @@ struct SagaPathTests {
         let c = HotelCluster()
         let created = try c.call(c.reservations, ReservationsAPI.create, Fixture.create("k", ttlMillis: 1_000))
         // Deliver until payments has authorized, but keep PaymentAuthorized away from inventory.
-        while let i = c.inFlight.firstIndex(where: { !($0.service == "inventory" && $0.event.type == HotelEventType.paymentAuthorized.rawValue) }) {
+        while let i = c.inFlight.firstIndex(where: {
+            !($0.service == "inventory" && $0.event.type == HotelEventType.paymentAuthorized.rawValue)
+        }) {
             try c.deliver(at: i)
         }
         #expect(c.account(created.id)?.charges[0]?.status == .authorized)
@@ -169,9 +171,12 @@ struct SagaPathTests {
     @Test func cancellationIsRefusedUntilTheSagaEndsAndForRejectedReservations() throws {
         let c = HotelCluster()
         let pending = try c.call(c.reservations, ReservationsAPI.create, Fixture.create("p"))
-        #expect(c.rejection(c.reservations, ReservationsAPI.cancel, KeyRequest(pending.id)) == HotelRejection.sagaInProgress)
+        #expect(
+            c.rejection(c.reservations, ReservationsAPI.cancel, KeyRequest(pending.id)) == HotelRejection.sagaInProgress
+        )
         let rejected = try c.book(Fixture.create("d", card: SimulatedPaymentProvider.decliningCard))
-        #expect(c.rejection(c.reservations, ReservationsAPI.cancel, KeyRequest(rejected.id)) == HotelRejection.notConfirmed)
+        #expect(
+            c.rejection(c.reservations, ReservationsAPI.cancel, KeyRequest(rejected.id)) == HotelRejection.notConfirmed)
         #expect(c.rejection(c.reservations, ReservationsAPI.cancel, KeyRequest("r-nope")) == HotelRejection.notFound)
     }
 

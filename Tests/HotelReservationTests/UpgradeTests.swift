@@ -17,7 +17,8 @@ struct UpgradeTests {
     @Test func successfulUpgradeSwapsTheBookingAndCapturesTheDifference() throws {
         let c = HotelCluster()
         let r = try confirmed(c)
-        let pending = try c.call(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: deluxe))
+        let pending = try c.call(
+            c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: deluxe))
         #expect(pending.upgrade?.state == .pending)
         #expect(pending.upgrade?.attempt == 1)
         #expect(pending.upgrade?.difference == 2 * 15_000 - 2 * 8_000)
@@ -30,7 +31,8 @@ struct UpgradeTests {
         #expect(u.attempt == 1)
         #expect(u.upgrade?.state == .succeeded)
         #expect(u.saga.stage == .confirmed)
-        #expect(c.eventTypes(c.inventory, of: r.id) == [.roomsHeld, .holdBooked, .roomsHeld, .holdBooked, .holdReleased])
+        #expect(
+            c.eventTypes(c.inventory, of: r.id) == [.roomsHeld, .holdBooked, .roomsHeld, .holdBooked, .holdReleased])
         #expect(c.holds(u).map(\.status) == [.released, .booked])
         #expect(c.holds(u).first?.reason == "upgraded")
         #expect(c.account(r.id)?.charges[1]?.captured == u.amount - r.amount)
@@ -46,7 +48,9 @@ struct UpgradeTests {
         let c = HotelCluster()
         _ = try c.book(Fixture.create("other", Fixture.stay("suite")))
         let r = try confirmed(c)
-        _ = try c.call(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: Fixture.stay("suite")))
+        _ = try c.call(
+            c.reservations, ReservationsAPI.upgrade,
+            UpgradeReservationRequest(reservationId: r.id, stay: Fixture.stay("suite")))
         try c.deliverAll()
         let u = try #require(c.reservation(r.id))
         #expect(u.status == .confirmed)
@@ -65,7 +69,8 @@ struct UpgradeTests {
         let r = try confirmed(c)
         _ = try c.call(
             c.reservations, ReservationsAPI.upgrade,
-            UpgradeReservationRequest(reservationId: r.id, stay: deluxe, cardToken: SimulatedPaymentProvider.decliningCard))
+            UpgradeReservationRequest(
+                reservationId: r.id, stay: deluxe, cardToken: SimulatedPaymentProvider.decliningCard))
         try c.deliverAll()
         let u = try #require(c.reservation(r.id))
         #expect(u.status == .confirmed && u.stay == r.stay && u.attempt == 0)
@@ -80,8 +85,11 @@ struct UpgradeTests {
         let c = HotelCluster()
         let r = try confirmed(c)
         _ = try c.call(
-            c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: deluxe, holdTtlMillis: 100))
-        while let i = c.inFlight.firstIndex(where: { !($0.service == "inventory" && $0.event.type == HotelEventType.paymentAuthorized.rawValue) }) {
+            c.reservations, ReservationsAPI.upgrade,
+            UpgradeReservationRequest(reservationId: r.id, stay: deluxe, holdTtlMillis: 100))
+        while let i = c.inFlight.firstIndex(where: {
+            !($0.service == "inventory" && $0.event.type == HotelEventType.paymentAuthorized.rawValue)
+        }) {
             try c.deliver(at: i)
         }
         #expect(c.reservation(r.id)?.saga.stage == .upgradeBookingRooms)
@@ -100,7 +108,8 @@ struct UpgradeTests {
         let c = HotelCluster()
         let r = try confirmed(c)
         let later = Fixture.stay(from: Fixture.day + 7)
-        _ = try c.call(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: later))
+        _ = try c.call(
+            c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: later))
         try c.deliverAll()
         let u = try #require(c.reservation(r.id))
         #expect(u.stay == later && u.amount == r.amount)
@@ -112,22 +121,33 @@ struct UpgradeTests {
         let c = HotelCluster()
         let r = try confirmed(c, "k", Fixture.stay("deluxe"))
         func refusal(_ stay: Stay) -> String? {
-            c.rejection(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: stay))
+            c.rejection(
+                c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: stay))
         }
         #expect(refusal(Fixture.stay("standard")) == HotelRejection.notAnUpgrade)  // cheaper
         #expect(refusal(Fixture.stay("deluxe")) == HotelRejection.notAnUpgrade)  // the stay it already books
         #expect(refusal(Fixture.stay("penthouse")) == HotelRejection.unknownRoomType)
         #expect(refusal(Fixture.stay("suite", nights: 0)) == HotelRejection.invalidStay)
-        #expect(c.rejection(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: "r-x", stay: deluxe)) == HotelRejection.notFound)
-        _ = try c.call(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: Fixture.stay("suite")))
+        #expect(
+            c.rejection(
+                c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: "r-x", stay: deluxe))
+                == HotelRejection.notFound)
+        _ = try c.call(
+            c.reservations, ReservationsAPI.upgrade,
+            UpgradeReservationRequest(reservationId: r.id, stay: Fixture.stay("suite")))
         // The same upgrade again while it runs: the same answer, no second attempt.
-        let again = try c.call(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: Fixture.stay("suite")))
+        let again = try c.call(
+            c.reservations, ReservationsAPI.upgrade,
+            UpgradeReservationRequest(reservationId: r.id, stay: Fixture.stay("suite")))
         #expect(again.upgrade?.attempt == 1)
         #expect(refusal(Fixture.stay("suite", nights: 3)) == HotelRejection.upgradeInProgress)
-        #expect(c.rejection(c.reservations, ReservationsAPI.cancel, KeyRequest(r.id)) == HotelRejection.upgradeInProgress)
+        #expect(
+            c.rejection(c.reservations, ReservationsAPI.cancel, KeyRequest(r.id)) == HotelRejection.upgradeInProgress)
         let pending = try c.call(c.reservations, ReservationsAPI.create, Fixture.create("p"))
         #expect(
-            c.rejection(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: pending.id, stay: deluxe))
+            c.rejection(
+                c.reservations, ReservationsAPI.upgrade,
+                UpgradeReservationRequest(reservationId: pending.id, stay: deluxe))
                 == HotelRejection.sagaInProgress)
         try c.deliverAll()
         #expect(c.violations() == [])
@@ -136,7 +156,8 @@ struct UpgradeTests {
     @Test func cancellingAnUpgradedReservationRefundsEveryCharge() throws {
         let c = HotelCluster()
         let r = try confirmed(c)
-        _ = try c.call(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: deluxe))
+        _ = try c.call(
+            c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: deluxe))
         try c.deliverAll()
         _ = try c.call(c.reservations, ReservationsAPI.cancel, KeyRequest(r.id))
         try c.deliverAll()
@@ -152,9 +173,11 @@ struct UpgradeTests {
         let r = try confirmed(c)
         _ = try c.call(
             c.reservations, ReservationsAPI.upgrade,
-            UpgradeReservationRequest(reservationId: r.id, stay: deluxe, cardToken: SimulatedPaymentProvider.decliningCard))
+            UpgradeReservationRequest(
+                reservationId: r.id, stay: deluxe, cardToken: SimulatedPaymentProvider.decliningCard))
         try c.deliverAll()
-        let retried = try c.call(c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: deluxe))
+        let retried = try c.call(
+            c.reservations, ReservationsAPI.upgrade, UpgradeReservationRequest(reservationId: r.id, stay: deluxe))
         #expect(retried.upgrade?.attempt == 2)
         try c.deliverAll()
         let u = try #require(c.reservation(r.id))
