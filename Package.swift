@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "MeshTransport", targets: ["MeshTransport"]),
         .library(name: "MeshNode", targets: ["MeshNode"]),
         .library(name: "MeshArchive", targets: ["MeshArchive"]),
+        .library(name: "HotelReservation", targets: ["HotelReservation"]),
         .executable(name: "meshnode", targets: ["meshnode"]),
         .executable(name: "meshprobe", targets: ["meshprobe"]),
         .executable(name: "logtorture", targets: ["logtorture"]),
@@ -97,11 +98,14 @@ let package = Package(
             ]
         ),
 
+        // Domain: the hotel services (pure: no sockets, no files, no clocks).
+        .target(name: "HotelReservation", dependencies: ["MeshCore", "MeshWire", "MeshSaga", "MeshRPC"]),
+
         // Executables.
         .executableTarget(
             name: "meshnode",
             dependencies: [
-                "MeshNode", "MeshArchive", "MeshAdminHTTP", "MeshCore", "MeshCrypto", "MeshLog", "MeshRPC",
+                "MeshNode", "MeshArchive", "MeshAdminHTTP", "HotelReservation", "MeshCore", "MeshCrypto", "MeshLog", "MeshRPC",
                 "MeshTransport", "MeshWire", argumentParser, logging, lifecycle, metrics,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -125,6 +129,10 @@ let package = Package(
         .testTarget(name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshCore", "MeshWire", "MeshTestKit"]),
         .testTarget(name: "MeshLogTests", dependencies: ["MeshLog", "MeshCore", "MeshTestKit"]),
         .testTarget(name: "MeshSagaTests", dependencies: ["MeshSaga", "MeshCore", "MeshWire", "MeshTestKit"]),
+        .testTarget(
+            name: "HotelReservationTests",
+            dependencies: ["HotelReservation", "MeshCore", "MeshRPC", "MeshSaga", "MeshWire", "MeshTestKit"]
+        ),
         .testTarget(
             name: "MeshTransportTests",
             dependencies: ["MeshTransport", "MeshCore", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio

@@ -35,7 +35,7 @@ struct NodeRunner {
             logger.info("edge HTTP address configured", metadata: ["mesh.http": "\(edge)"])
         }
         let node = try MeshNodeRuntime(
-            configuration: settings.configuration, logger: logger,
+            configuration: settings.configuration, hostedServices: .meshnode, logger: logger,
             onListening: { address in
                 // A machine-readable readiness line on stdout (tests and scripts wait for it).
                 Self.printLine("listening \(address)")

@@ -48,7 +48,7 @@ struct WireVectorTests {
 
     /// Decodes `bytes` as the message the vector's name starts with.
     static func decode(_ name: String, _ bytes: [UInt8]) throws -> any WireMessage {
-        switch name.prefix { $0 != "." } {
+        switch name.prefix(while: { $0 != "." }) {
         case "MemberMetadata": return try MemberMetadata(decoding: bytes)
         case "MemberUpdate": return try MemberUpdate(decoding: bytes)
         case "SWIMMessage": return try SWIMMessage(decoding: bytes)
