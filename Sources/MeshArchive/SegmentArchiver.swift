@@ -108,7 +108,8 @@ public final class SegmentArchiver: Sendable {
             let wait: MeshDuration
             if result.failure != nil {
                 failedPasses += 1
-                wait = max(configuration.backoff.delay(attempt: failedPasses - 1, using: &rng), result.retryAfter ?? .zero)
+                wait = max(
+                    configuration.backoff.delay(attempt: failedPasses - 1, using: &rng), result.retryAfter ?? .zero)
             } else {
                 failedPasses = 0
                 wait = configuration.pollInterval
@@ -168,6 +169,7 @@ public final class SegmentArchiver: Sendable {
                 }
             } catch {
                 result.failure = error
+                if Task.isCancelled { break }  // stopping, not failing: the segment waits for the next run
                 state.withLock { $0.lastError = "\(error)" }
                 logger.warning(
                     "archiving stopped; segments wait locally",

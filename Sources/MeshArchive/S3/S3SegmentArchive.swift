@@ -91,7 +91,9 @@ public struct S3SegmentArchive: SegmentArchiveDestination, SegmentArchiveSource 
         }
     }
 
-    private func verify(_ info: S3Client.ObjectInfo, _ segment: SealedSegment, key: String, what: String) throws(ArchiveError) {
+    private func verify(_ info: S3Client.ObjectInfo, _ segment: SealedSegment, key: String, what: String)
+        throws(ArchiveError)
+    {
         let storedCRC = info.metadata["mesh-crc32c"].flatMap { UInt32($0) }
         let serverCRC = info.checksumCRC32C
         guard info.size == segment.bytes.count, storedCRC == segment.checksum,
