@@ -29,7 +29,8 @@ public enum ArchiveRestore {
         let epoch = try await chooseEpoch(source, epoch)
         let names = try await source.segmentNames(epoch: epoch)
         guard !names.isEmpty else {
-            throw ArchiveError(.notFound, "\(source.description) holds no segments of epoch \(LogIdentity.epochName(epoch))")
+            throw ArchiveError(
+                .notFound, "\(source.description) holds no segments of epoch \(LogIdentity.epochName(epoch))")
         }
         let restore = try LogRestore(directory: directory, epoch: epoch, fileSystem: fileSystem)
         for name in names {
@@ -39,7 +40,8 @@ public enum ArchiveRestore {
                 try restore.add(try SealedSegment(verifying: bytes, epoch: epoch, baseSequence: base, file: name))
             } catch {
                 guard error.code == .corruptRecord || error.code == .invalidArgument else { throw error }
-                throw ArchiveError(.corruptArchive, "archived \(name) cannot be restored: \(error.message)", cause: error)
+                throw ArchiveError(
+                    .corruptArchive, "archived \(name) cannot be restored: \(error.message)", cause: error)
             }
         }
         let first = restore.firstSequence ?? 1
@@ -55,7 +57,8 @@ public enum ArchiveRestore {
         if let epoch {
             guard epochs.contains(epoch) else {
                 throw ArchiveError(
-                    .notFound, "\(source.description) holds no epoch \(LogIdentity.epochName(epoch)); it holds "
+                    .notFound,
+                    "\(source.description) holds no epoch \(LogIdentity.epochName(epoch)); it holds "
                         + (epochs.isEmpty ? "none" : epochs.map(LogIdentity.epochName).joined(separator: ", "))
                 )
             }

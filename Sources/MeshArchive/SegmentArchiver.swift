@@ -26,6 +26,9 @@ public final class SegmentArchiver: Sendable {
         /// Delay between attempts, and between passes that failed (the attempt count grows per failed pass).
         public var backoff: Backoff
         public var breaker: CircuitBreaker.Configuration
+        /// Paces a pass to at most this many segment bytes per second (nil: as fast as the stores take them), so
+        /// that a store sharing the node's disk or cores leaves room for appends; the backlog absorbs bursts.
+        public var maxBytesPerSecond: Int?
 
         public init(
             retention: RetentionPolicy = RetentionPolicy(maxAge: .zero),
@@ -35,13 +38,15 @@ public final class SegmentArchiver: Sendable {
             breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(
                 window: .count(10), minimumCalls: 3, openWait: .milliseconds(2_000), maxOpenWait: .milliseconds(60_000),
                 halfOpenPermits: 1
-            )
+            ),
+            maxBytesPerSecond: Int? = nil
         ) {
             self.retention = retention
             self.pollInterval = pollInterval
             self.attemptsPerSegment = max(1, attemptsPerSegment)
             self.backoff = backoff
             self.breaker = breaker
+            self.maxBytesPerSecond = maxBytesPerSecond.map { max(1, $0) }
         }
     }
 
@@ -53,8 +58,8 @@ public final class SegmentArchiver: Sendable {
     /// One breaker per destination, same order.
     private let breakers: Mutex<[CircuitBreaker]>
     private let state = Mutex(ArchiveBacklog())
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    /// Set by `segmentsMayHaveSealed`, cleared when a pass starts: many wake-ups make one pass.
+    private let woken = Mutex(false)
 
     public init(
         log: EventLog,
@@ -73,11 +78,10 @@ public final class SegmentArchiver: Sendable {
         self.clock = clock
         self.logger = logger
         self.breakers = Mutex(breakers)
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Asks the running archiver to look for sealed segments now (cheap; never blocks).
-    public func segmentsMayHaveSealed() { wake.yield() }
+    public func segmentsMayHaveSealed() { woken.withLock { $0 = true } }
 
     /// The backlog now: pending segments are read from the log's index.
     public var backlog: ArchiveBacklog {
@@ -92,34 +96,35 @@ public final class SegmentArchiver: Sendable {
         return backlog
     }
 
-    /// Archives until cancelled: a pass whenever woken or every `pollInterval`; after a failed pass, waits a
-    /// backoff delay (growing with consecutive failures) before the next.
+    /// Archives until cancelled: a pass whenever woken (looked at every `wakeCheck`) or every `pollInterval`; after
+    /// a failed pass, waits a backoff delay (growing with consecutive failures, never less than a breaker's
+    /// `retryAfter`) before the next, ignoring wake-ups.
     public func run() async {
         var failedPasses = 0
         var rng = SystemRandomNumberGenerator()
         while !Task.isCancelled {
+            woken.withLock { $0 = false }
             let result = await archivePass()
             let wait: MeshDuration
             if result.failure != nil {
                 failedPasses += 1
-                wait = max(configuration.backoff.delay(attempt: failedPasses - 1, using: &rng), result.retryAfter ?? .zero)
+                wait = max(
+                    configuration.backoff.delay(attempt: failedPasses - 1, using: &rng), result.retryAfter ?? .zero)
             } else {
                 failedPasses = 0
                 wait = configuration.pollInterval
             }
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(nanoseconds: UInt64(max(0, wait.nanoseconds))) }
-                if result.failure == nil {
-                    // A wake-up that arrived during the pass is still buffered: the next pass starts at once.
-                    group.addTask { [wakeups] in
-                        for await _ in wakeups { break }
-                    }
-                }
-                _ = await group.next()
-                group.cancelAll()
+            let deadline = clock.now() + wait
+            while !Task.isCancelled {
+                let left = deadline - clock.now()
+                if left <= .zero || (result.failure == nil && woken.withLock({ $0 })) { break }
+                try? await Task.sleep(nanoseconds: UInt64(min(left, Self.wakeCheck).nanoseconds))
             }
         }
     }
+
+    /// How often a sleeping `run` looks for a wake-up.
+    static let wakeCheck = MeshDuration.milliseconds(10)
 
     /// What one pass did.
     public struct PassResult: Sendable {
@@ -142,8 +147,16 @@ public final class SegmentArchiver: Sendable {
             result.failure = error
             return result
         }
+        let started = clock.now()
+        var bytes = 0
         for info in chosen {
             if Task.isCancelled { break }
+            if let limit = configuration.maxBytesPerSecond {
+                let due = started + MeshDuration(nanoseconds: Int64(Double(bytes) / Double(limit) * 1e9))
+                let wait = due - clock.now()
+                if wait > .zero { try? await Task.sleep(nanoseconds: UInt64(wait.nanoseconds)) }
+            }
+            bytes += info.bytes
             do {
                 let (archived, alreadyEverywhere) = try await archive(info, &result)
                 result.archived.append(archived)
@@ -156,6 +169,7 @@ public final class SegmentArchiver: Sendable {
                 }
             } catch {
                 result.failure = error
+                if Task.isCancelled { break }  // stopping, not failing: the segment waits for the next run
                 state.withLock { $0.lastError = "\(error)" }
                 logger.warning(
                     "archiving stopped; segments wait locally",

@@ -35,7 +35,8 @@ public final class LogRestore {
         let lock = try fileSystem.lock(LogLayout.join(directory, LogLayout.lockName))
         do throws(LogError) {
             if fileSystem.fileExists(LogLayout.join(directory, LogLayout.manifestName)) {
-                throw LogError(.invalidArgument, "directory already holds a log; restore needs a fresh one", file: directory)
+                throw LogError(
+                    .invalidArgument, "directory already holds a log; restore needs a fresh one", file: directory)
             }
             let leftovers = try fileSystem.list(directory).filter {
                 $0.hasSuffix(LogLayout.temporarySuffix) || LogLayout.baseSequence(ofSegmentNamed: $0) != nil
@@ -56,7 +57,8 @@ public final class LogRestore {
         let path = LogLayout.join(directory, segment.name)
         guard lock != nil else { throw LogError(.closed, "the restore has finished", file: directory) }
         guard segment.epoch == epoch else {
-            throw LogError(.invalidArgument, "segment of epoch \(segment.epoch) in a restore of epoch \(epoch)", file: path)
+            throw LogError(
+                .invalidArgument, "segment of epoch \(segment.epoch) in a restore of epoch \(epoch)", file: path)
         }
         if let next = nextSequence, segment.baseSequence != next {
             let reason =

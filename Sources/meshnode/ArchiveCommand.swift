@@ -154,7 +154,8 @@ struct ArchiveOptions: ParsableArguments {
         let region = s3Region ?? environment["AWS_REGION"] ?? "us-east-1"
         let endpointURL = s3Endpoint ?? environment["MESH_S3_ENDPOINT"] ?? "https://s3.\(region).amazonaws.com"
         let endpoint = try S3Endpoint(location: archive, endpoint: endpointURL, region: region)
-        return S3SegmentArchive(client: S3Client(endpoint: endpoint, credentials: try s3Credentials()), identity: try identity())
+        return S3SegmentArchive(
+            client: S3Client(endpoint: endpoint, credentials: try s3Credentials()), identity: try identity())
     }
 
     private func s3Credentials() throws -> S3Credentials {
@@ -162,7 +163,9 @@ struct ArchiveOptions: ParsableArguments {
         if let path = s3CredentialsFile {
             for line in try readKeyFile(path).split(whereSeparator: \.isNewline) {
                 let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if parts.count == 2 { values[parts[0].lowercased().replacingOccurrences(of: "aws_", with: "")] = parts[1] }
+                if parts.count == 2 {
+                    values[parts[0].lowercased().replacingOccurrences(of: "aws_", with: "")] = parts[1]
+                }
             }
         }
         guard let access = values["access_key_id"] ?? environment["AWS_ACCESS_KEY_ID"],

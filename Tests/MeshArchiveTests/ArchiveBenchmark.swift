@@ -10,13 +10,16 @@ import Testing
     static let enabled = ProcessInfo.processInfo.environment["MESH_BENCH"] == "1"
 
     private func appendRun(
-        _ temp: TemporaryDirectory, _ name: String, records: Int, destination: (any SegmentArchiveDestination)?
+        _ temp: TemporaryDirectory, _ name: String, records: Int, destination: (any SegmentArchiveDestination)?,
+        pace: Int?
     ) async throws -> (appendsPerSecond: Double, archived: Int) {
-        let log = try EventLog.open(directory: temp.sub(name), configuration: LogConfiguration(segmentMaxBytes: 256 << 10))
+        let log = try EventLog.open(
+            directory: temp.sub(name), configuration: LogConfiguration(segmentMaxBytes: 256 << 10))
         defer { log.close() }
         let archiver = try destination.map {
             try SegmentArchiver(
-                log: log, destinations: [$0], configuration: .init(pollInterval: .milliseconds(20)),
+                log: log, destinations: [$0],
+                configuration: .init(pollInterval: .milliseconds(20), maxBytesPerSecond: pace),
                 logger: ArchiveFixture.logger
             )
         }
@@ -28,7 +31,9 @@ import Testing
                 group.addTask {
                     for i in 0..<(records / appenders) {
                         _ = try await log.append(
-                            NewRecord(type: 1, streamKey: "hotel-\(a)-\(i % 50)", payload: Array(repeating: UInt8(i & 0xff), count: 200))
+                            NewRecord(
+                                type: 1, streamKey: "hotel-\(a)-\(i % 50)",
+                                payload: Array(repeating: UInt8(i & 0xff), count: 200))
                         )
                         if i % 64 == 0 { archiver?.segmentsMayHaveSealed() }
                     }
@@ -49,26 +54,39 @@ import Testing
         let temp = TemporaryDirectory("bench")
         defer { temp.remove() }
         let records = 40_000
-        try await PostgresSegmentArchive.withOptional(pg, identity: try ArchiveFixture.identity("bench-pg")) { postgres in
+        try await PostgresSegmentArchive.withOptional(pg, identity: try ArchiveFixture.identity("bench-pg")) {
+            postgres in
             var rows: [(String, [Double], Int)] = []
             let s3Archive = try s3.map {
-                S3SegmentArchive(client: try $0.client(prefix: "bench"), identity: try ArchiveFixture.identity("bench-s3"))
+                S3SegmentArchive(
+                    client: try $0.client(prefix: "bench"), identity: try ArchiveFixture.identity("bench-s3"))
             }
-            let modes: [(String, (any SegmentArchiveDestination)?)] =
-                [("off", nil)] + (s3Archive.map { [("on: S3 (SeaweedFS)", $0)] } ?? [])
-                + (postgres.map { [("on: PostgreSQL", $0)] } ?? [])
+            var modes: [(String, (any SegmentArchiveDestination)?, Int?)] = [
+                ("off", nil, nil), ("on: no-op store (the log side alone)", DiscardingDestination(), nil),
+            ]
+            if let s3Archive {
+                modes += [
+                    ("on: S3 (SeaweedFS)", s3Archive, nil), ("on: S3 (SeaweedFS), paced 4 MB/s", s3Archive, 4 << 20),
+                ]
+            }
+            if let postgres {
+                modes += [("on: PostgreSQL", postgres, nil), ("on: PostgreSQL, paced 1 MB/s", postgres, 1 << 20)]
+            }
             var results: [String: [Double]] = [:]
             var archived: [String: Int] = [:]
             for round in 0..<3 {
-                for (mode, destination) in modes {
-                    let run = try await appendRun(temp, "\(mode.prefix(6))-\(round)".replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: ":", with: ""), records: records, destination: destination)
+                for (index, (mode, destination, pace)) in modes.enumerated() {
+                    let run = try await appendRun(
+                        temp, "mode\(index)-\(round)", records: records, destination: destination, pace: pace
+                    )
                     results[mode, default: []].append(run.appendsPerSecond)
                     archived[mode, default: 0] += run.archived
                 }
             }
-            for (mode, _) in modes { rows.append((mode, results[mode]!, archived[mode]!)) }
+            for (mode, _, _) in modes { rows.append((mode, results[mode]!, archived[mode]!)) }
             let baseline = Self.median(results["off"]!)
-            print("\nappends/s, 16 appenders, 200-byte payloads, 256 KiB segments, \(records) records per run, 3 rounds")
+            print(
+                "\nappends/s, 16 appenders, 200-byte payloads, 256 KiB segments, \(records) records per run, 3 rounds")
             print("| archiving | median appends/s | runs | vs off | segments archived |")
             print("|---|---|---|---|---|")
             for (mode, values, count) in rows {
@@ -90,7 +108,8 @@ import Testing
         print("| store | MB | seconds | MB/s | records/s |")
         print("|---|---|---|---|---|")
         @Sendable func measure(_ name: String, _ destination: any SegmentArchiveDestination) async throws {
-            let log = try await ArchiveFixture.filledLogConcurrently(temp.sub(name), bytes: 32 << 20, segmentBytes: 1 << 20)
+            let log = try await ArchiveFixture.filledLogConcurrently(
+                temp.sub(name), bytes: 32 << 20, segmentBytes: 1 << 20)
             defer { log.close() }
             let sealed = try log.sealedSegments(chosenBy: RetentionPolicy(maxAge: .zero))
             let bytes = sealed.reduce(0) { $0 + $1.bytes }
@@ -126,10 +145,21 @@ import Testing
     }
 }
 
+/// Reads and verifies like a real store would be handed the segment, then forgets it: what archiving costs the
+/// log's side (reading sealed files, the index lock to drop them, directory syncs) without a store's own load.
+private struct DiscardingDestination: SegmentArchiveDestination {
+    var description: String { "discard" }
+    func store(_ segment: SealedSegment) async throws -> ArchiveStoreOutcome {
+        _ = CRC32C.checksum(segment.bytes)
+        return .stored
+    }
+}
+
 extension PostgresSegmentArchive {
     /// `with` when there is a server, else `body(nil)`.
     static func withOptional(
-        _ location: PostgresLocation?, identity: LogIdentity, _ body: @Sendable (PostgresSegmentArchive?) async throws -> Void
+        _ location: PostgresLocation?, identity: LogIdentity,
+        _ body: @Sendable (PostgresSegmentArchive?) async throws -> Void
     ) async throws {
         guard let location else { return try await body(nil) }
         try await with(location, identity: identity, logger: ArchiveFixture.logger) { try await body($0) }
@@ -139,14 +169,16 @@ extension PostgresSegmentArchive {
 extension ArchiveFixture {
     /// A log of about `bytes` of 200-byte-payload records, appended by 16 concurrent appenders (group commit).
     static func filledLogConcurrently(_ directory: String, bytes: Int, segmentBytes: Int) async throws -> EventLog {
-        let log = try EventLog.open(directory: directory, configuration: LogConfiguration(segmentMaxBytes: segmentBytes))
+        let log = try EventLog.open(
+            directory: directory, configuration: LogConfiguration(segmentMaxBytes: segmentBytes))
         let perAppender = bytes / 240 / 16
         try await withThrowingTaskGroup(of: Void.self) { group in
             for a in 0..<16 {
                 group.addTask {
                     for i in 0..<perAppender {
                         _ = try await log.append(
-                            NewRecord(type: 1, streamKey: "hotel-\(a)-\(i % 50)", payload: Array(repeating: 1, count: 200))
+                            NewRecord(
+                                type: 1, streamKey: "hotel-\(a)-\(i % 50)", payload: Array(repeating: 1, count: 200))
                         )
                     }
                 }

@@ -1,7 +1,7 @@
 import Foundation
-import MeshResilience
 import MeshCore
 import MeshLog
+import MeshResilience
 import Testing
 
 @testable import MeshArchive
@@ -27,7 +27,9 @@ import Testing
         let configuration = SegmentArchiver.Configuration(
             pollInterval: .milliseconds(50), attemptsPerSegment: 2,
             backoff: Backoff(initial: .milliseconds(20), multiplier: 2, max: .milliseconds(200)),
-            breaker: .init(window: .count(4), minimumCalls: 2, openWait: .milliseconds(100), maxOpenWait: .milliseconds(400), halfOpenPermits: 1)
+            breaker: .init(
+                window: .count(4), minimumCalls: 2, openWait: .milliseconds(100), maxOpenWait: .milliseconds(400),
+                halfOpenPermits: 1)
         )
         let archiver = try SegmentArchiver(
             log: log, destinations: [archive], configuration: configuration, logger: ArchiveFixture.logger
@@ -38,7 +40,9 @@ import Testing
         // Store down: appends still complete; sealed segments pile up locally.
         var appended: [UInt64] = []
         for i in 0..<200 {
-            appended.append(try await log.append(NewRecord(type: 1, streamKey: "k\(i % 5)", payload: Array(repeating: 7, count: 100))))
+            appended.append(
+                try await log.append(
+                    NewRecord(type: 1, streamKey: "k\(i % 5)", payload: Array(repeating: 7, count: 100))))
             archiver.segmentsMayHaveSealed()
         }
         #expect(appended == Array(1...200))

@@ -49,7 +49,9 @@ final class LoopbackProxy: Sendable {
     private func connect(_ inbound: any Channel) -> EventLoopFuture<Void> {
         let id = ObjectIdentifier(inbound)
         state.withLock { $0.children[id] = inbound }
-        inbound.closeFuture.whenComplete { [weak self] _ in self?.state.withLock { _ = $0.children.removeValue(forKey: id) } }
+        inbound.closeFuture.whenComplete { [weak self] _ in
+            self?.state.withLock { _ = $0.children.removeValue(forKey: id) }
+        }
         return ClientBootstrap(group: inbound.eventLoop)
             .channelInitializer { outbound in outbound.pipeline.addHandler(Glue(partner: inbound)) }
             .connect(to: target)

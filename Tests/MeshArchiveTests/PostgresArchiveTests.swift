@@ -100,7 +100,8 @@ import Testing
         let log = try await ArchiveFixture.filledLog(temp.sub("log"), count: 100)
         defer { log.close() }
         try await PostgresSegmentArchive.with(location, identity: identity, logger: ArchiveFixture.logger) { archive in
-            _ = await (try SegmentArchiver(log: log, destinations: [archive], logger: ArchiveFixture.logger)).archivePass()
+            _ = await (try SegmentArchiver(log: log, destinations: [archive], logger: ArchiveFixture.logger))
+                .archivePass()
             let history = try await archive.client.query(
                 """
                 SELECT service, node, sequence, type, recorded_at FROM mesh_events

@@ -17,7 +17,8 @@ import Testing
     private func acks(_ process: NodeProcess) -> [Ack] {
         process.outputLines.compactMap { line in
             let parts = line.split(separator: " ")
-            guard parts.count == 4, parts[0] == "ack", let sequence = UInt64(parts[1]), let crc = UInt32(parts[2]) else {
+            guard parts.count == 4, parts[0] == "ack", let sequence = UInt64(parts[1]), let crc = UInt32(parts[2])
+            else {
                 return nil
             }
             return Ack(sequence: sequence, crc: crc, key: String(parts[3]))
@@ -30,7 +31,9 @@ import Testing
         let process = try NodeProcess(product: product, arguments: arguments, stderrPath: temp.sub("\(name).stderr"))
         let status = await process.waitForExit(timeout: 120)
         process.stop()
-        #expect(status == 0, "\(product) \(arguments.first ?? "") exited with \(String(describing: status)): \(process.stderr)")
+        #expect(
+            status == 0,
+            "\(product) \(arguments.first ?? "") exited with \(String(describing: status)): \(process.stderr)")
         return process
     }
 
@@ -43,7 +46,8 @@ import Testing
         case "s3":
             guard let server = TestServers.s3() else { return }
             let credentials = temp.sub("s3.credentials")
-            try "access_key_id=\(server.credentials.accessKeyID)\nsecret_access_key=\(server.credentials.secretAccessKey)\n"
+            try
+                "access_key_id=\(server.credentials.accessKeyID)\nsecret_access_key=\(server.credentials.secretAccessKey)\n"
                 .write(toFile: credentials, atomically: true, encoding: .utf8)
             archiveArguments = [
                 "--archive", "s3://\(server.bucket)/tests", "--s3-endpoint", server.endpoint, "--s3-credentials-file",
@@ -51,29 +55,39 @@ import Testing
             ]
         default:
             guard let location = TestServers.postgres() else { return }
-            archiveArguments = ["--archive", "postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)?sslmode=disable"]
+            archiveArguments = [
+                "--archive",
+                "postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)?sslmode=disable",
+            ]
         }
         let identity = try ArchiveFixture.identity("proc-\(store)")
         archiveArguments += ["--cluster", identity.cluster, "--service", identity.service, "--node", identity.node]
         let dir = temp.sub("data/\(identity.service)")
 
         let writer = try await run(
-            "logtorture", ["write", "--dir", dir, "--count", "3000", "--payload-bytes", "150", "--appenders", "3", "--segment-bytes", "32768"],
+            "logtorture",
+            [
+                "write", "--dir", dir, "--count", "3000", "--payload-bytes", "150", "--appenders", "3",
+                "--segment-bytes", "32768",
+            ],
             in: temp, "writer1"
         )
         let first = acks(writer)
         #expect(first.count == 3000)
         #expect(Set(first.map(\.sequence)) == Set(1...3000))
 
-        let upload = try await run("meshnode", ["archive", "upload", "--dir", dir] + archiveArguments, in: temp, "upload")
+        let upload = try await run(
+            "meshnode", ["archive", "upload", "--dir", dir] + archiveArguments, in: temp, "upload")
         let summary = try #require(upload.outputLines.first { $0.hasPrefix("archive: ") })
         #expect(!summary.hasPrefix("archive: 0 segments"))
-        let status = try await run("meshnode", ["archive", "status", "--dir", dir] + archiveArguments, in: temp, "status")
+        let status = try await run(
+            "meshnode", ["archive", "status", "--dir", dir] + archiveArguments, in: temp, "status")
         #expect(status.outputLines.contains { $0.contains(" 0 sealed segments") })
 
         // The disk is lost.
         try FileManager.default.removeItem(atPath: temp.sub("data"))
-        let restore = try await run("meshnode", ["archive", "restore", "--dir", dir] + archiveArguments, in: temp, "restore")
+        let restore = try await run(
+            "meshnode", ["archive", "restore", "--dir", dir] + archiveArguments, in: temp, "restore")
         let line = try #require(restore.outputLines.first { $0.hasPrefix("restored epoch") })
         let next = try #require(UInt64(line.split(separator: " ").last!))
         #expect(next > 1 && next <= 3001)
@@ -89,7 +103,8 @@ import Testing
         defer { log.close() }
         let records = try log.read(from: 1, limit: 10_000)
         #expect(records.map(\.sequence) == Array(1..<(next + 60)))
-        let expected = Dictionary(uniqueKeysWithValues: (first.filter { $0.sequence < next } + second).map { ($0.sequence, $0) })
+        let expected = Dictionary(
+            uniqueKeysWithValues: (first.filter { $0.sequence < next } + second).map { ($0.sequence, $0) })
         for record in records {
             let ack = try #require(expected[record.sequence])
             #expect(record.streamKey == ack.key)

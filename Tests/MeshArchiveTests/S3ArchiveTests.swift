@@ -27,7 +27,8 @@ import Testing
         #expect(log.segments.count == 1)
         for segment in sealed {
             #expect(!FileManager.default.fileExists(atPath: temp.sub("log/\(segment.name)")))
-            let info = try #require(try await archive.client.headObject(key: archive.key(epoch: epoch, segment: segment.name)))
+            let info = try #require(
+                try await archive.client.headObject(key: archive.key(epoch: epoch, segment: segment.name)))
             #expect(info.size == segment.bytes)
         }
         #expect(try await archive.epochs() == [epoch])
@@ -77,7 +78,8 @@ import Testing
         let before = try #require(try await archive.client.headObject(key: key))
         log.close()
 
-        let reopened = try EventLog.open(directory: temp.sub("log"), configuration: LogConfiguration(segmentMaxBytes: 4_096))
+        let reopened = try EventLog.open(
+            directory: temp.sub("log"), configuration: LogConfiguration(segmentMaxBytes: 4_096))
         defer { reopened.close() }
         #expect(reopened.segments.first?.name == first.name)
         let archiver = try SegmentArchiver(log: reopened, destinations: [archive], logger: ArchiveFixture.logger)

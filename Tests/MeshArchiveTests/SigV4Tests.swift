@@ -6,7 +6,8 @@ import Testing
 /// service "service", 2015-08-30T12:36:00Z) and the S3 API reference's "GET Object" header-signing example.
 @Suite struct SigV4Tests {
     private let suite = SigV4Signer(
-        credentials: S3Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+        credentials: S3Credentials(
+            accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
         region: "us-east-1", service: "service"
     )
     private let date = "20150830T123600Z"
@@ -34,7 +35,8 @@ import Testing
     @Test func getVanilla() {
         check(
             .init(method: "GET", path: "/", headers: vanillaHeaders, payloadHash: emptyHash),
-            canonical: "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
+            canonical:
+                "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
             stringToSignHash: "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
             signature: "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
         )
@@ -43,7 +45,8 @@ import Testing
     @Test func postVanilla() {
         check(
             .init(method: "POST", path: "/", headers: vanillaHeaders, payloadHash: emptyHash),
-            canonical: "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
+            canonical:
+                "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(emptyHash)",
             stringToSignHash: "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87",
             signature: "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"
         )
@@ -127,9 +130,12 @@ import Testing
     }
 
     @Test func keysAreEncodedSegmentBySegment() {
-        #expect(SigV4Signer.canonicalURI("/bucket/a b/c+d/00000000000000000001.seg") == "/bucket/a%20b/c%2Bd/00000000000000000001.seg")
+        #expect(
+            SigV4Signer.canonicalURI("/bucket/a b/c+d/00000000000000000001.seg")
+                == "/bucket/a%20b/c%2Bd/00000000000000000001.seg")
         #expect(SigV4Signer.canonicalQuery([("uploads", "")]) == "uploads=")
         #expect(Base64.encode([0xde, 0xad, 0xbe, 0xef]) == "3q2+7w==")
-        #expect(S3Credentials(accessKeyID: "A", secretAccessKey: "topsecret").description.contains("topsecret") == false)
+        #expect(
+            S3Credentials(accessKeyID: "A", secretAccessKey: "topsecret").description.contains("topsecret") == false)
     }
 }

@@ -70,9 +70,10 @@ struct TemporaryDirectory {
     let path: String
 
     init(_ name: String) {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "mesh-archive-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        ).path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "mesh-archive-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            ).path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
@@ -93,7 +94,8 @@ enum ArchiveFixture {
     static func filledLog(
         _ directory: String, count: Int, segmentBytes: Int = 4_096, payloadBytes: Int = 100, keys: Int = 7
     ) async throws -> EventLog {
-        let log = try EventLog.open(directory: directory, configuration: LogConfiguration(segmentMaxBytes: segmentBytes))
+        let log = try EventLog.open(
+            directory: directory, configuration: LogConfiguration(segmentMaxBytes: segmentBytes))
         for i in 0..<count {
             let payload = (0..<payloadBytes).map { UInt8(truncatingIfNeeded: $0 &+ i) }
             _ = try await log.append(NewRecord(type: UInt16(i % 3), streamKey: "r\(i % keys)", payload: payload))

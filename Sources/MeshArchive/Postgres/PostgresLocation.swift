@@ -30,7 +30,8 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         let userInfo = rest[..<at].split(separator: ":", maxSplits: 1)
         let hostAndDB = rest[rest.index(after: at)...].split(separator: "/", maxSplits: 1)
         guard let user = userInfo.first, hostAndDB.count == 2, let hostPort = hostAndDB.first else {
-            throw ArchiveError(.invalidConfiguration, "cannot read user, host and database from the PostgreSQL location")
+            throw ArchiveError(
+                .invalidConfiguration, "cannot read user, host and database from the PostgreSQL location")
         }
         let hp = hostPort.split(separator: ":")
         guard let host = hp.first, let port = hp.count == 2 ? Int(hp[1]) : 5432 else {
@@ -71,7 +72,9 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         var bytes: [UInt8] = []
         var utf8 = Array(text.utf8)[...]
         while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2, let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
                 utf8 = utf8.dropFirst(2)
             } else {

@@ -19,7 +19,9 @@ public struct PostgresSegmentArchive: SegmentArchiveDestination, SegmentArchiveS
     public var batchRows: Int
     let logger: Logger
 
-    public init(client: PostgresClient, location: PostgresLocation, identity: LogIdentity, batchRows: Int = 1000, logger: Logger) {
+    public init(
+        client: PostgresClient, location: PostgresLocation, identity: LogIdentity, batchRows: Int = 1000, logger: Logger
+    ) {
         self.client = client
         self.location = location.description
         self.identity = identity
@@ -241,7 +243,9 @@ public struct PostgresSegmentArchive: SegmentArchiveDestination, SegmentArchiveS
                 logger: logger
             )
             var names: [String] = []
-            for try await base in rows.decode(Int64.self) { names.append(SealedSegment.name(baseSequence: UInt64(base))) }
+            for try await base in rows.decode(Int64.self) {
+                names.append(SealedSegment.name(baseSequence: UInt64(base)))
+            }
             return names
         } catch {
             throw Self.failure("listing segments", error)
@@ -302,7 +306,8 @@ public struct PostgresSegmentArchive: SegmentArchiveDestination, SegmentArchiveS
             // Class 08 (connection), 53 (resources), 57 (operator intervention, e.g. shutdown): the server's state.
             let retryable = ["08", "53", "57", "40"].contains(String(sqlState.prefix(2)))
             let message = psql.serverInfo?[.message] ?? "\(psql.code)"
-            return ArchiveError(retryable ? .unavailable : .rejected, "\(what): SQLSTATE \(sqlState) \(message)", cause: psql)
+            return ArchiveError(
+                retryable ? .unavailable : .rejected, "\(what): SQLSTATE \(sqlState) \(message)", cause: psql)
         }
         return ArchiveError(.unavailable, "\(what): \(error)")
     }

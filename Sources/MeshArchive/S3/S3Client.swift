@@ -88,7 +88,9 @@ public struct S3Client: Sendable {
             let response = try await send("GET", key: nil, query: query, expect: [200], maxBody: 64 << 20)
             let xml = String(decoding: response.body, as: UTF8.self)
             keys += XMLText.values(of: "Key", in: xml)
-            token = XMLText.value(of: "IsTruncated", in: xml) == "true" ? XMLText.value(of: "NextContinuationToken", in: xml) : nil
+            token =
+                XMLText.value(of: "IsTruncated", in: xml) == "true"
+                ? XMLText.value(of: "NextContinuationToken", in: xml) : nil
         } while token != nil
         return keys
     }
@@ -194,7 +196,8 @@ public struct S3Client: Sendable {
         let message = XMLText.value(of: "Message", in: xml) ?? ""
         let retryable = status >= 500 || status == 429 || status == 408 || code == "SlowDown"
         return ArchiveError(
-            retryable ? .unavailable : .rejected, "\(what) answered \(status) \(code)\(message.isEmpty ? "" : ": " + message)"
+            retryable ? .unavailable : .rejected,
+            "\(what) answered \(status) \(code)\(message.isEmpty ? "" : ": " + message)"
         )
     }
 

@@ -25,7 +25,8 @@ public struct S3Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// `https://s3.eu-west-1.amazonaws.com`).
     public init(location: String, endpoint: String, region: String) throws(ArchiveError) {
         guard location.hasPrefix("s3://") else {
-            throw ArchiveError(.invalidConfiguration, "an S3 archive location looks like s3://bucket/prefix, got \(location)")
+            throw ArchiveError(
+                .invalidConfiguration, "an S3 archive location looks like s3://bucket/prefix, got \(location)")
         }
         let path = location.dropFirst("s3://".count).split(separator: "/", omittingEmptySubsequences: true)
         guard let bucket = path.first else {
@@ -33,7 +34,8 @@ public struct S3Endpoint: Sendable, Hashable, CustomStringConvertible {
         }
         let (scheme, host, port) = try Self.parse(endpoint: endpoint)
         self.init(
-            scheme: scheme, host: host, port: port, bucket: String(bucket), prefix: path.dropFirst().joined(separator: "/"),
+            scheme: scheme, host: host, port: port, bucket: String(bucket),
+            prefix: path.dropFirst().joined(separator: "/"),
             region: region
         )
     }

@@ -91,11 +91,15 @@ public struct S3SegmentArchive: SegmentArchiveDestination, SegmentArchiveSource 
         }
     }
 
-    private func verify(_ info: S3Client.ObjectInfo, _ segment: SealedSegment, key: String, what: String) throws(ArchiveError) {
+    private func verify(_ info: S3Client.ObjectInfo, _ segment: SealedSegment, key: String, what: String)
+        throws(ArchiveError)
+    {
         let storedCRC = info.metadata["mesh-crc32c"].flatMap { UInt32($0) }
         let serverCRC = info.checksumCRC32C
-        guard info.size == segment.bytes.count, storedCRC == segment.checksum,
-            serverCRC == nil || serverCRC == S3Client.crc32cHeader(segment.bytes) || info.size > multipartThreshold
+        // A multipart object's checksum is a checksum of part checksums ("…-N"): only a whole-object one compares.
+        let serverAgrees =
+            serverCRC == nil || serverCRC?.contains("-") == true || serverCRC == S3Client.crc32cHeader(segment.bytes)
+        guard info.size == segment.bytes.count, storedCRC == segment.checksum, serverAgrees
         else {
             throw ArchiveError(
                 .verificationFailed,

@@ -70,7 +70,8 @@ public struct SigV4Signer: Sendable {
     /// (and `x-amz-security-token` when the credentials have a session token) among its headers.
     public func authorization(_ request: Request, amzDate: String) -> String {
         let canonical = Self.canonicalRequest(request)
-        let signature = signature(stringToSign: stringToSign(canonicalRequest: canonical, amzDate: amzDate), amzDate: amzDate)
+        let signature = signature(
+            stringToSign: stringToSign(canonicalRequest: canonical, amzDate: amzDate), amzDate: amzDate)
         let signed = Self.canonicalize(request.headers).signed
         return "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope(amzDate)), "
             + "SignedHeaders=\(signed), Signature=\(signature)"
