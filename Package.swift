@@ -9,6 +9,8 @@ let nio: [Target.Dependency] = [
 ]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let coreMetrics: Target.Dependency = .product(name: "CoreMetrics", package: "swift-metrics")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
@@ -25,6 +27,7 @@ let package = Package(
         .library(name: "MeshRPC", targets: ["MeshRPC"]),
         .library(name: "MeshTransport", targets: ["MeshTransport"]),
         .library(name: "MeshNode", targets: ["MeshNode"]),
+        .library(name: "MeshArchive", targets: ["MeshArchive"]),
         .executable(name: "meshnode", targets: ["meshnode"]),
         .executable(name: "meshprobe", targets: ["meshprobe"]),
         .executable(name: "logtorture", targets: ["logtorture"]),
@@ -35,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -49,14 +54,14 @@ let package = Package(
 
         // Pure layer: no sockets, no files, no clocks of their own.
         .target(name: "MeshCore"),
-        .target(name: "MeshWire", dependencies: ["MeshCore", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "MeshWire", dependencies: ["MeshCore", nioCore]),
         .target(name: "MeshResilience", dependencies: ["MeshCore"]),
         .target(name: "MeshMembership", dependencies: ["MeshCore", "MeshWire"]),
-        .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics]),
-        .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire"]),
+        .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics, coreMetrics]),
+        .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire", "MeshRPC"]),
 
         // Crypto: identities, certificates, handshake state machine, frame sealing.
-        .target(name: "MeshCrypto", dependencies: ["CSodium", "MeshCore", "MeshWire"]),
+        .target(name: "MeshCrypto", dependencies: ["CSodium", "MeshCore", "MeshWire", nioCore]),
 
         // I/O shells.
         .target(name: "MeshLog", dependencies: ["MeshCore"]),
@@ -69,6 +74,15 @@ let package = Package(
             dependencies: [
                 "MeshCore", "MeshWire", "MeshCrypto", "MeshRPC", "MeshTransport", "MeshMembership",
                 "MeshResilience", "MeshLog", "MeshSaga", logging, metrics, lifecycle,
+            ] + nio
+        ),
+
+        .target(
+            name: "MeshArchive",
+            dependencies: [
+                "MeshCore", "MeshLog", "MeshResilience", "CSodium", logging,
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ] + nio
         ),
 
@@ -85,14 +99,17 @@ let package = Package(
         .executableTarget(
             name: "meshnode",
             dependencies: [
-                "MeshNode", "MeshAdminHTTP", "MeshRPC", argumentParser, logging, lifecycle, metrics,
+                "MeshNode", "MeshArchive", "MeshAdminHTTP", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport",
+                "MeshWire", argumentParser, logging, lifecycle, metrics,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ] + nio
         ),
         .executableTarget(
             name: "meshprobe",
-            dependencies: ["MeshNode", argumentParser, logging],
+            dependencies: [
+                "MeshNode", "MeshCore", "MeshRPC", "MeshTransport", "MeshWire", "MeshLog", argumentParser, logging,
+            ] + nio,
             path: "tools/meshprobe"
         ),
         .executableTarget(name: "logtorture", dependencies: ["MeshLog", argumentParser], path: "tools/logtorture"),
@@ -100,24 +117,34 @@ let package = Package(
         // Test support and tests.
         .target(name: "MeshTestKit", dependencies: ["MeshCore", "MeshWire", logging], path: "Tests/MeshTestKit"),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "MeshTestKit"]),
-        .testTarget(name: "MeshWireTests", dependencies: ["MeshWire", "MeshTestKit"], resources: []),
-        .testTarget(name: "MeshCryptoTests", dependencies: ["MeshCrypto", "MeshWire", "MeshTestKit"]),
-        .testTarget(name: "MeshResilienceTests", dependencies: ["MeshResilience", "MeshTestKit"]),
-        .testTarget(name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshTestKit"]),
-        .testTarget(name: "MeshLogTests", dependencies: ["MeshLog", "MeshTestKit"]),
-        .testTarget(name: "MeshSagaTests", dependencies: ["MeshSaga", "MeshTestKit"]),
+        .testTarget(name: "MeshWireTests", dependencies: ["MeshWire", "MeshCore", "MeshTestKit", nioCore]),
+        .testTarget(name: "MeshCryptoTests", dependencies: ["MeshCrypto", "MeshCore", "MeshWire", "MeshTestKit", nioCore]),
+        .testTarget(name: "MeshResilienceTests", dependencies: ["MeshResilience", "MeshCore", "MeshTestKit"]),
+        .testTarget(name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshCore", "MeshWire", "MeshTestKit"]),
+        .testTarget(name: "MeshLogTests", dependencies: ["MeshLog", "MeshCore", "MeshTestKit"]),
+        .testTarget(name: "MeshSagaTests", dependencies: ["MeshSaga", "MeshCore", "MeshWire", "MeshTestKit"]),
         .testTarget(
             name: "MeshTransportTests",
-            dependencies: ["MeshTransport", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio
+            dependencies: ["MeshTransport", "MeshCore", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio
         ),
         .testTarget(
             name: "MeshRPCTests",
             dependencies: [
-                "MeshRPC", "MeshTestKit", "MeshTransport", "MeshCrypto", "MeshWire", logging,
+                "MeshRPC", "MeshCore", "MeshResilience", "MeshTestKit", "MeshTransport", "MeshCrypto", "MeshWire", logging,
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ] + nio
         ),
-        .testTarget(name: "MeshNodeTests", dependencies: ["MeshNode", "MeshTestKit", logging]),
+        .testTarget(
+            name: "MeshNodeTests",
+            dependencies: [
+                "MeshNode", "MeshCore", "MeshCrypto", "MeshLog", "MeshMembership", "MeshRPC", "MeshResilience",
+                "MeshSaga", "MeshTransport", "MeshWire", "MeshTestKit", logging, metrics,
+            ] + nio
+        ),
+        .testTarget(
+            name: "MeshArchiveTests",
+            dependencies: ["MeshArchive", "MeshLog", "MeshResilience", "MeshTestKit", logging] + nio
+        ),
         .testTarget(
             name: "MeshRuntimeTests",
             dependencies: [

@@ -23,7 +23,10 @@ public final class MeshNodeRuntime: Service, Sendable {
     public let peers: PeerRouter
     /// Gossip membership (SWIM): who is in the cluster, where, and hosting what.
     public let membership: MembershipShell
-    private let logger: Logger
+    /// The service instances this node hosts (`NodeConfiguration.services`), and what they share.
+    public let hosted: [any HostedServiceInstance]
+    public let hosting: HostingContext
+    let logger: Logger
     private let startedAt = SystemClock().now()
     private let state = Mutex(State())
 
@@ -41,6 +44,7 @@ public final class MeshNodeRuntime: Service, Sendable {
         configuration: NodeConfiguration,
         services: ServiceRouter = ServiceRouter(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        hostedServices: HostedServices = .builtIn,
         logger: Logger,
         onListening: @escaping @Sendable (HostPort) -> Void = { _ in },
         onConnectionEvent: @escaping @Sendable (ConnectionEvent) -> Void = { _ in }
@@ -62,16 +66,22 @@ public final class MeshNodeRuntime: Service, Sendable {
         // Binds each served call's trace (`CallScope.trace`), so every log line of a call can carry its trace id.
         router.use(TracingMiddleware())
         let box = RuntimeBox()
-        router.registerInline(AdminService.ping) { request, _ in request }
-        router.register(AdminService.info) { _, _ in
+        router.registerInline(AdminService.ping) { request, context in
+            try AdminService.authorize(context)
+            return request
+        }
+        router.register(AdminService.info) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return runtime.info()
         }
-        router.register(AdminService.breakers) { _, _ in
+        router.register(AdminService.breakers) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return BreakersReport(node: configuration.name, peers: runtime.peers.statuses())
         }
-        router.register(AdminService.members) { _, _ in
+        router.register(AdminService.members) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return runtime.membership.report()
         }
@@ -81,6 +91,10 @@ public final class MeshNodeRuntime: Service, Sendable {
                 senderAddress: context.metadata[MembershipShell.senderAddressKey])
             return RawMessage([])
         }
+        hosted = try hostedServices.makeHosts(
+            configuration.services, node: configuration.name, dataDirectory: configuration.dataDirectory,
+            configuration: configuration.hosting, logger: logger)
+        for host in hosted { host.install(into: &router) }
         if configuration.testEcho {
             logger.warning("serving the test/Echo fault-injection service (--test-echo)")
             TestEchoService.register(on: &router)
@@ -116,6 +130,7 @@ public final class MeshNodeRuntime: Service, Sendable {
             transport: transport, routes: configuration.peers, configuration: configuration.routing, logger: logger)
         membership = MembershipShell(transport: transport, peers: peers, logger: logger)
         peers.use(directory: membership)
+        hosting = HostingContext(transport: transport, membership: membership, registry: hostedServices)
         box.runtime = self
     }
 
@@ -211,6 +226,7 @@ public final class MeshNodeRuntime: Service, Sendable {
                     self.logger.info("graceful shutdown: leaving the cluster, then draining calls")
                     await self.membership.leave()
                 }
+                if !self.hosted.isEmpty { group.addTask { try await self.runHostedServices() } }
                 try await group.next()
                 group.cancelAll()
             }
@@ -237,8 +253,8 @@ public final class MeshNodeRuntime: Service, Sendable {
         }
         return MemberMetadata(
             name: configuration.name, rpcAddress: advertised.description,
-            services: router.services.filter { !$0.hasPrefix("mesh.") }, buildVersion: MeshCoreInfo.version,
-            tags: configuration.membership.tags, publicKey: identity.keyPair.publicKey)
+            services: hostedAdvertisement.services, subscriptions: hostedAdvertisement.subscriptions,
+            buildVersion: MeshCoreInfo.version, tags: hostedAdvertisement.tags, publicKey: identity.keyPair.publicKey)
     }
 
     /// A restart with the same name must out-rank what the cluster remembers: milliseconds since the epoch.

@@ -75,7 +75,7 @@ public final class MeshTransport: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let hs = ServerHandshake(
@@ -184,7 +184,7 @@ public final class MeshTransport: Sendable {
         let result = group.next().makePromise(of: MeshConnection.self)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let hs = ClientHandshake(

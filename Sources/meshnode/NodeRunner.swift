@@ -31,9 +31,6 @@ struct NodeRunner {
         } catch {
             throw ValidationError("cannot create data dir \(dataDirectory): \(error.localizedDescription)")
         }
-        if !settings.services.isEmpty {
-            logger.info("hosted services requested", metadata: ["mesh.services": "\(settings.services)"])
-        }
         if let edge = settings.edgeHTTP {
             logger.info("edge HTTP address configured", metadata: ["mesh.http": "\(edge)"])
         }

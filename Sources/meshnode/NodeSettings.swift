@@ -212,10 +212,11 @@ private struct Resolver {
             membership: MembershipOptions(advertise: try await address(.advertise), tags: tags)
         )
         configuration.transport.shutdownGrace = drainTimeout
+        configuration.services = try await list(.services)
         try extra(&configuration)
         return NodeSettings(
             configuration: configuration,
-            services: try await list(.services),
+            services: configuration.services,
             adminHTTP: try await address(.adminHTTP),
             edgeHTTP: try await address(.edgeHTTP),
             logFormat: format,

@@ -35,7 +35,12 @@ struct RunCommand: AsyncParsableCommand {
     )
     var seeds: [String] = []
 
-    @Option(help: "Comma-separated hosted services to run, e.g. inventory,payments. [MESH_SERVICES]")
+    @Option(
+        help: """
+            Services to host, comma-separated NAME[:INSTANCES[/PARTITIONS]]: NAME is a service (the node's name must \
+            then be one of its instances, SERVICE-<i>) or an instance name SERVICE-<i>. INSTANCES defaults to 1, \
+            PARTITIONS to 16. Each service keeps its log under --data-dir/SERVICE. [MESH_SERVICES]
+            """)
     var services: String?
 
     @Option(

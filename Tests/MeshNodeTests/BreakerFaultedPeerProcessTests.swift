@@ -157,7 +157,10 @@ final class BreakerFaultedPeerProcessTests {
         return Outcome(
             samples: samples.all, sickCalls: sickCalls, sickStates: sickStates,
             finalSickState: sickStatus()?.state ?? "?",
-            finalView: BreakerTable.render(BreakersReport(node: "test-caller-\(label)", peers: router.statuses())))
+            finalView: router.statuses().map { p in
+                "test-caller-\(label) -> \(p.peer): \(p.state), \(p.calls) calls, \(p.failures) failed, "
+                    + "\(p.rejected) rejected\(p.reason.isEmpty ? "" : ", " + p.reason)"
+            })
     }
 
     struct Row {

@@ -25,12 +25,17 @@ struct MembershipReportTests {
                 + [0x20, 2, 0x2A, 1, 0x73])
     }
 
-    @Test func rendersAnAlignedTable() {
+    @Test func carriesVersionAndStatusAgeAsFields6And7() throws {
+        let info = MemberInfo(
+            name: "a", address: "h:1", status: "alive", incarnation: 0, services: [], version: "1.2",
+            statusAge: .milliseconds(1500))
+        // {1:"a", 2:"h:1", 3:"alive", 6:"1.2", 7:1500}
         #expect(
-            report.rendered() == [
-                "NAME     ADDRESS         STATUS  INCARNATION  SERVICES",
-                "node-1   127.0.0.1:7400  alive   7            orders",
-                "node-22  127.0.0.2:7400  dead    0            ",
-            ])
+            info.encoded() == [0x0A, 1, 0x61, 0x12, 3, 0x68, 0x3A, 0x31, 0x1A, 5] + Array("alive".utf8)
+                + [0x32, 3, 0x31, 0x2E, 0x32, 0x38, 0xDC, 0x0B])
+        #expect(try MemberInfo(decoding: info.encoded()[...]) == info)
+        // A report without fields 6 and 7 (an older node) decodes with an empty version and an unknown age.
+        let old = try MemberInfo(decoding: [0x0A, 1, 0x61][...])
+        #expect(old.version == "" && old.statusAge == nil)
     }
 }

@@ -1,8 +1,9 @@
+import MeshCore
 import MeshWire
 
 /// One row of `mesh.admin/Members`: a member as the answering node sees it.
 ///
-/// Wire: `{1: name, 2: address, 3: status, 4: incarnation, 5*: service}`.
+/// Wire: `{1: name, 2: address, 3: status, 4: incarnation, 5*: service, 6: version, 7: statusAgeMillis}`.
 public struct MemberInfo: WireMessage, Hashable {
     public var name: String
     public var address: String
@@ -10,13 +11,23 @@ public struct MemberInfo: WireMessage, Hashable {
     public var status: String
     public var incarnation: UInt64
     public var services: [String]
+    /// The build version the member advertises (empty when it advertises none).
+    public var version: String
+    /// How long ago, by the answering node's clock, the member's status last changed; nil when unknown
+    /// (the answering node's own row, and reports from nodes that do not send field 7).
+    public var statusAge: MeshDuration?
 
-    public init(name: String, address: String, status: String, incarnation: UInt64, services: [String]) {
+    public init(
+        name: String, address: String, status: String, incarnation: UInt64, services: [String],
+        version: String = "", statusAge: MeshDuration? = nil
+    ) {
         self.name = name
         self.address = address
         self.status = status
         self.incarnation = incarnation
         self.services = services
+        self.version = version
+        self.statusAge = statusAge
     }
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
@@ -29,6 +40,8 @@ public struct MemberInfo: WireMessage, Hashable {
             case 3: status = try f.string()
             case 4: incarnation = try f.uint()
             case 5: services.append(try f.string())
+            case 6: version = try f.string()
+            case 7: statusAge = .milliseconds(Int64(min(try f.uint(), UInt64(Int64.max / 1_000_000))))
             default: break
             }
         }
@@ -40,6 +53,8 @@ public struct MemberInfo: WireMessage, Hashable {
         w.string(3, status)
         if incarnation != 0 { w.uint(4, incarnation) }
         for s in services { w.string(5, s) }
+        if !version.isEmpty { w.string(6, version) }
+        if let statusAge { w.uint(7, UInt64(max(0, statusAge.nanoseconds / 1_000_000))) }
     }
 }
 
@@ -69,19 +84,5 @@ public struct MembersReport: WireMessage, Hashable {
     public func encode(to w: inout PayloadWriter) {
         w.string(1, node)
         for m in members { w.message(2, m) }
-    }
-
-    /// The report as an aligned text table (what `meshprobe members` prints).
-    public func rendered() -> [String] {
-        let header = ["NAME", "ADDRESS", "STATUS", "INCARNATION", "SERVICES"]
-        let rows = members.map {
-            [$0.name, $0.address, $0.status, "\($0.incarnation)", $0.services.joined(separator: ",")]
-        }
-        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
-        return ([header] + rows).map { row in
-            row.indices.map { i in
-                i == row.count - 1 ? row[i] : row[i].padding(toLength: widths[i], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
     }
 }

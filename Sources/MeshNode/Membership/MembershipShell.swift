@@ -67,11 +67,13 @@ public final class MembershipShell: Sendable {
             guard let swim = s.instance else { return MembersReport(node: "", members: []) }
             let me = MemberInfo(
                 name: swim.name, address: swim.myself.rpcAddress, status: swim.isLeaving ? "left" : "alive",
-                incarnation: swim.incarnation, services: swim.myself.services)
+                incarnation: swim.incarnation, services: swim.myself.services, version: swim.myself.buildVersion)
+            let now = clock.now()
             let others = swim.members.map { m in
                 MemberInfo(
                     name: m.name, address: m.metadata.rpcAddress, status: Self.statusName(m.status),
-                    incarnation: m.status.incarnation, services: m.metadata.services)
+                    incarnation: m.status.incarnation, services: m.metadata.services,
+                    version: m.metadata.buildVersion, statusAge: now - m.statusChangedAt)
             }
             return MembersReport(node: swim.name, members: (others + [me]).sorted { $0.name < $1.name })
         }
@@ -80,6 +82,19 @@ public final class MembershipShell: Sendable {
     /// Alive members (this node included) hosting `service`.
     public func members(hosting service: String) -> [MemberMetadata] {
         state.withLock { $0.instance?.members(hosting: service) ?? [] }
+    }
+
+    /// Every alive member's metadata, this node included (unless it is leaving).
+    public func aliveMembers() -> [MemberMetadata] {
+        state.withLock { s in
+            guard let swim = s.instance else { return [] }
+            var out = swim.members.compactMap { m -> MemberMetadata? in
+                guard case .alive = m.status else { return nil }
+                return m.metadata
+            }
+            if !swim.isLeaving { out.append(swim.myself) }
+            return out
+        }
     }
 
     // MARK: Inputs
