@@ -175,7 +175,8 @@ public final class MeshTransport: Sendable {
     // MARK: Dialling
 
     /// Opens a new connection to `address` and completes the handshake. Most callers want
-    /// `connection(to:)`, which reuses an existing one.
+    /// `connection(to:)`, which reuses an existing one. When an available connection to the same peer already
+    /// exists, the pair rule (`PairTieBreak`) may keep that one: it is returned and the new one closes gracefully.
     public func connect(to address: HostPort, expectedPeerName: String? = nil) async throws(RPCError) -> MeshConnection
     {
         let identity = self.identity

@@ -1,7 +1,7 @@
 /// One connection per pair of nodes: which of two available connections between the same two nodes stays.
 ///
 /// Both nodes decide alike without talking: when the two were dialled by different nodes (both dialled at once),
-/// the one dialled by the node whose name sorts first stays, and each side closes the other one gracefully (goAway,
+/// the one dialled by the node whose name sorts first (UTF-8 byte order) stays, and each side closes the other one gracefully (goAway,
 /// in-flight calls finish). When the same node dialled both, the older one stays and only that dialler closes the
 /// newer one; the other side keeps both until the close arrives.
 enum PairTieBreak {
@@ -24,7 +24,8 @@ enum PairTieBreak {
             return new.dialledByPeer ? .keepBoth : .closeNew
         }
         // Dialled by different nodes: the one the smaller name dialled stays.
-        let smallerDialled = me < new.peer ? !new.dialledByPeer : new.dialledByPeer
+        let meFirst = me.utf8.lexicographicallyPrecedes(new.peer.utf8)  // byte order, as framing.md says
+        let smallerDialled = meFirst ? !new.dialledByPeer : new.dialledByPeer
         return smallerDialled ? .closeExisting : .closeNew
     }
 }

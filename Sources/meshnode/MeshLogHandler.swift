@@ -103,29 +103,13 @@ struct MeshLogHandler: LogHandler {
         String(key.map { $0.isLetter || $0.isNumber || "._-/".contains($0) ? $0 : "_" })
     }
 
-    /// A logfmt value: bare when it has no space, quote, `=` or control character; else quoted with escapes.
+    /// A logfmt value: bare when it has no space, quote, `=`, backslash or control character; else quoted, with the
+    /// same escapes as a JSON string.
     static func logfmtValue(_ value: String) -> String {
         let needsQuotes =
             value.isEmpty
             || value.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || $0.value < 0x20 }
-        guard needsQuotes else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        return needsQuotes ? jsonString(value) : value
     }
 
     static func json(_ value: Logger.Metadata.Value) -> String {

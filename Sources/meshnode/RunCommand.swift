@@ -156,7 +156,9 @@ struct RunCommand: AsyncParsableCommand {
                 flags: flagValues, environment: ProcessInfo.processInfo.environment, configFile: config,
                 extra: { configuration throws(SettingsError) in applyFlagOnly(&configuration) })
         } catch {
-            throw ValidationError(error.message)
+            // The message names the setting; the usage text would only bury it.
+            FileHandle.standardError.write(Data("meshnode run: \(error.message)\n".utf8))
+            throw ExitCode.validationFailure
         }
         try await NodeRunner(settings: settings).run()
     }

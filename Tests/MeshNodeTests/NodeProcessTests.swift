@@ -61,10 +61,14 @@ final class NodeProcessTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(peersOfA.contains("node-b"), "node-a's connections: \(peersOfA)")
-        let infoB = try await probe.call(AdminService.info, RawMessage([]), at: addressB)
+        // One connection per pair, whichever node dialled it (if both did, the tie-break closes one of them).
+        var infoB = try await probe.call(AdminService.info, RawMessage([]), at: addressB)
+        for _ in 0..<50 where infoB.connections.filter({ $0.peer == "node-a" }).count != 1 {
+            try await Task.sleep(for: .milliseconds(100))
+            infoB = try await probe.call(AdminService.info, RawMessage([]), at: addressB)
+        }
         #expect(infoB.name == "node-b")
-        // One connection per pair: which side dialled it depends on the tie-break, not on who seeded whom.
-        #expect(infoB.connections.contains { $0.peer == "node-a" })
+        #expect(infoB.connections.filter { $0.peer == "node-a" }.count == 1, "\(infoB.connections)")
         await probe.shutdown()
 
         b.signal(SIGTERM)
