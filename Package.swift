@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "MeshRPC", targets: ["MeshRPC"]),
         .library(name: "MeshTransport", targets: ["MeshTransport"]),
         .library(name: "MeshNode", targets: ["MeshNode"]),
+        .library(name: "MeshArchive", targets: ["MeshArchive"]),
         .executable(name: "meshnode", targets: ["meshnode"]),
         .executable(name: "meshprobe", targets: ["meshprobe"]),
         .executable(name: "logtorture", targets: ["logtorture"]),
@@ -37,6 +38,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C: libsodium from the system (apt: libsodium-dev).
@@ -52,7 +58,7 @@ let package = Package(
         .target(name: "MeshResilience", dependencies: ["MeshCore"]),
         .target(name: "MeshMembership", dependencies: ["MeshCore", "MeshWire"]),
         .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics, coreMetrics]),
-        .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire"]),
+        .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire", "MeshRPC"]),
 
         // Crypto: identities, certificates, handshake state machine, frame sealing.
         .target(name: "MeshCrypto", dependencies: ["CSodium", "MeshCore", "MeshWire", nioCore]),
@@ -71,12 +77,32 @@ let package = Package(
             ] + nio
         ),
 
+        .target(
+            name: "MeshArchive",
+            dependencies: [
+                "MeshCore", "MeshLog", "MeshResilience", "CSodium", logging,
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ] + nio
+        ),
+
+        // The admin HTTP endpoint (/metrics, /healthz, /readyz) that meshnode serves on its own address.
+        .target(
+            name: "MeshAdminHTTP",
+            dependencies: [
+                "MeshNode", logging, lifecycle, .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+
         // Executables.
         .executableTarget(
             name: "meshnode",
             dependencies: [
-                "MeshNode", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport", "MeshWire", argumentParser, logging,
-                lifecycle,
+                "MeshNode", "MeshArchive", "MeshAdminHTTP", "MeshCore", "MeshCrypto", "MeshRPC", "MeshTransport",
+                "MeshWire", argumentParser, logging, lifecycle, metrics,
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ] + nio
         ),
         .executableTarget(
@@ -113,6 +139,18 @@ let package = Package(
             dependencies: [
                 "MeshNode", "MeshCore", "MeshCrypto", "MeshLog", "MeshMembership", "MeshRPC", "MeshResilience",
                 "MeshSaga", "MeshTransport", "MeshWire", "MeshTestKit", logging, metrics,
+            ] + nio
+        ),
+        .testTarget(
+            name: "MeshArchiveTests",
+            dependencies: ["MeshArchive", "MeshLog", "MeshResilience", "MeshTestKit", logging] + nio
+        ),
+        .testTarget(
+            name: "MeshRuntimeTests",
+            dependencies: [
+                "meshnode", "MeshAdminHTTP", "MeshNode", "MeshTransport", "MeshRPC", "MeshWire", "MeshTestKit", logging,
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Prometheus", package: "swift-prometheus"), lifecycle,
             ] + nio
         ),
     ]

@@ -11,19 +11,20 @@ extension EventLog {
     ) throws(LogError)
         -> [ArchivedSegment]
     {
-        try archiving.withLock { (_: inout Int) throws(LogError) -> [ArchivedSegment] in
-            let chosen = try chooseSegmentsToArchive(policy)
-            guard !chosen.isEmpty else { return [] }
-            try fileSystem.createDirectory(archiveDirectory)
+        let destination = DirectoryArchive(directory: archiveDirectory, fileSystem: fileSystem)
+        return try archiving.withLock { (_: inout Int) throws(LogError) -> [ArchivedSegment] in
             var archived: [ArchivedSegment] = []
-            for segment in chosen {
-                archived.append(try archive(segment, to: archiveDirectory))
+            for info in try sealedSegments(chosenBy: policy) {
+                let segment = try readSealedSegment(info)
+                _ = try destination.storeVerified(segment)
+                archived.append(try dropArchived(segment))
             }
             return archived
         }
     }
 
-    private func chooseSegmentsToArchive(_ policy: RetentionPolicy) throws(LogError) -> [SegmentInfo] {
+    /// The sealed segments `policy` says should leave the local directory, oldest first (never the active one).
+    public func sealedSegments(chosenBy policy: RetentionPolicy) throws(LogError) -> [SegmentInfo] {
         let now = configuration.wallClock()
         return try index.withLock { (ix: inout LogIndex) throws(LogError) -> [SegmentInfo] in
             if let refusal = ix.refusal { throw refusal }
@@ -40,47 +41,46 @@ extension EventLog {
         }
     }
 
-    private func archive(_ segment: SegmentInfo, to archiveDirectory: String) throws(LogError) -> ArchivedSegment {
+    /// Reads a sealed local segment whole and verifies every record (header, checksums, sequences, no tail).
+    /// Holds no lock of the append path while reading: a sealed segment never changes.
+    public func readSealedSegment(_ info: SegmentInfo) throws(LogError) -> SealedSegment {
+        let localPath = LogLayout.join(directory, info.name)
+        try index.withLock { (ix: inout LogIndex) throws(LogError) in
+            if let refusal = ix.refusal { throw refusal }
+            guard ix.segments.dropLast().contains(where: { $0.name == info.name }) else {
+                throw LogError(.invalidArgument, "\(info.name) is not a sealed local segment", file: localPath)
+            }
+        }
+        return try SealedSegment(
+            verifying: try fileSystem.readWholeFile(localPath), epoch: epoch, baseSequence: info.baseSequence,
+            file: localPath, maxRecordBytes: configuration.maxRecordBytes
+        )
+    }
+
+    /// Drops a sealed segment from the index, deletes its file and syncs the log directory: call it only once every
+    /// archive destination verified its copy (`SegmentArchiveDestination.store` returned). The segment must still
+    /// be the oldest local one, so the local log never has a gap; a crash before this call leaves the segment local,
+    /// and a rerun finds the stored copies (`.alreadyStored`) and finishes.
+    public func removeArchivedSegment(_ segment: SealedSegment) throws(LogError) -> ArchivedSegment {
+        try archiving.withLock { (_: inout Int) throws(LogError) in try dropArchived(segment) }
+    }
+
+    /// Removes an archived segment from the index and the directory. It must still be the oldest local segment.
+    private func dropArchived(_ segment: SealedSegment) throws(LogError) -> ArchivedSegment {
         let fs = fileSystem
         let localPath = LogLayout.join(directory, segment.name)
-        let bytes = try fs.readWholeFile(localPath)
-        let scan = try SegmentScan.scan(
-            bytes, file: localPath, epoch: epoch, baseSequence: segment.baseSequence,
-            maxRecordBytes: configuration.maxRecordBytes
-        ).get()
-        if let tail = scan.tail {
-            throw LogError(.corruptRecord, tail.reason + " in a sealed segment", file: localPath, offset: tail.offset)
+        let nextBase = segment.endSequence
+        guard segment.epoch == epoch else {
+            throw LogError(.invalidArgument, "segment of epoch \(segment.epoch) is not of this log", file: localPath)
         }
-        let checksum = CRC32C.checksum(bytes)
-        let copyPath = LogLayout.join(archiveDirectory, segment.name)
-        try fs.writeFileAtomically(copyPath, bytes, directory: archiveDirectory)
-        let copy = try fs.readWholeFile(copyPath)
-        let copyChecksum = CRC32C.checksum(copy)
-        guard copy.count == bytes.count, copyChecksum == checksum else {
-            let message =
-                "archive copy has \(copy.count) bytes with CRC-32C \(RecordCodec.hex(copyChecksum)), "
-                + "local segment has \(bytes.count) bytes with \(RecordCodec.hex(checksum)); local segment kept"
-            do throws(LogError) {
-                try fs.remove(copyPath)
-                try fs.syncDirectory(archiveDirectory)
-            } catch {
-                throw LogError(
-                    .archiveVerificationFailed, message + "; removing the bad copy failed", file: copyPath, cause: error
-                )
-            }
-            throw LogError(.archiveVerificationFailed, message, file: copyPath)
-        }
-        let nextBase = segment.baseSequence + UInt64(segment.recordCount)
-        let uniqueKeys = Set(scan.streams.keys)
         try index.withLock { (ix: inout LogIndex) throws(LogError) in
-            // Only `close()` can have changed the index since the segment was chosen (archiving is serialised).
             if let refusal = ix.refusal { throw refusal }
-            guard let first = ix.segments.first, first.name == segment.name else {
+            guard ix.segments.count > 1, let first = ix.segments.first, first.name == segment.name else {
                 throw LogError(.invalidArgument, "segment is no longer the oldest local segment", file: localPath)
             }
             ix.segments.removeFirst()
             fs.close(first.handle)
-            for key in uniqueKeys {
+            for key in segment.streamKeys {
                 ix.streams[key]?.removeAll { $0 < nextBase }
                 if ix.streams[key]?.isEmpty == true { ix.streams[key] = nil }
             }
@@ -89,7 +89,7 @@ extension EventLog {
         try fs.syncDirectory(directory)
         return ArchivedSegment(
             name: segment.name, baseSequence: segment.baseSequence, recordCount: segment.recordCount,
-            bytes: bytes.count, checksum: checksum
+            bytes: segment.bytes.count, checksum: segment.checksum
         )
     }
 }

@@ -30,6 +30,7 @@ extension EventLog {
         var streams: [String: [UInt64]] = [:]
         var tails: [RecoveryReport.TruncatedTail] = []
         var records = 0
+        var lastPreallocated = 0
         // Open every segment in order, then read and scan them concurrently (one worker per core; a scan is a
         // pure function of the bytes), then check and index them in order, so errors surface in file order.
         var handles: [LogFileHandle] = []
@@ -59,6 +60,7 @@ extension EventLog {
             if let tail { tails.append(tail) }
             for (key, sequences) in scan.streams { streams[key, default: []].append(contentsOf: sequences) }
             records += scan.offsets.count
+            lastPreallocated = scan.preallocatedBytes
             segments.append(
                 IndexedSegment(
                     name: name, path: path, handle: handle, baseSequence: base, offsets: scan.offsets,
@@ -80,7 +82,8 @@ extension EventLog {
         return EventLog(
             directory: directory, epoch: epoch, report: report, fileSystem: fs, configuration: configuration,
             active: ActiveSegment(
-                name: last.name, path: last.path, handle: last.handle, size: last.size, lastSequence: lastSequence
+                name: last.name, path: last.path, handle: last.handle, size: last.size, lastSequence: lastSequence,
+                fileBytes: last.size + lastPreallocated
             ),
             index: LogIndex(segments: segments, streams: streams, lastSequence: lastSequence, directoryLock: lock)
         )
@@ -136,7 +139,7 @@ extension EventLog {
     }
 
     /// Checks one scanned segment. A torn tail of the last segment is truncated (durably) and returned; in a
-    /// sealed segment it is `corruptRecord`.
+    /// sealed segment it is `corruptRecord`. Preallocated zeros after the last record are kept.
     private static func recoverSegment(
         _ fs: any LogFileSystem,
         _ handle: LogFileHandle,

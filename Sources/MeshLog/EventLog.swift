@@ -67,7 +67,8 @@ public final class EventLog: Sendable {
     }
 
     /// Refuses every later call with `closed` (appends still queued are refused too), waits for a commit in
-    /// progress to finish, then closes the files and releases the directory lock. Idempotent.
+    /// progress to finish, trims the active segment's preallocated zeros, then closes the files and releases the
+    /// directory lock. Idempotent.
     public func close() {
         let closedError = LogError(.closed, "the log is closed", file: directory)
         queue.withLock { q in
@@ -76,18 +77,26 @@ public final class EventLog: Sendable {
         index.withLock { ix in
             if ix.refusal == nil { ix.refusal = closedError }
         }
-        // A drain scheduled before the refusal runs before this barrier; none can be scheduled after it.
+        // A drain scheduled before the refusal runs before this barrier; none can be scheduled after it. A commit
+        // on a caller's thread holds `active`, which `closeFiles` waits for.
         flushQueue.sync { closeFiles() }
     }
 
-    /// Closes every segment handle and releases the directory lock. Never runs concurrently with a drain.
+    /// Trims the active segment's preallocated zeros (best effort, unless the log failed), closes every segment
+    /// handle and releases the directory lock. Never runs concurrently with a commit.
     func closeFiles() {
         let fs = fileSystem
-        index.withLock { ix in
-            for segment in ix.segments { fs.close(segment.handle) }
-            ix.segments = []
-            if let lock = ix.directoryLock { fs.unlock(lock) }
-            ix.directoryLock = nil
+        let failed = queue.withLock { $0.refusal?.code == .logFailed }
+        active.withLock { segment in
+            if !failed { try? Self.trimPreallocation(fs, &segment) }
+            // Whatever the trim did, the handle is closed below and must not be truncated again.
+            segment.fileBytes = segment.size
+            index.withLock { ix in
+                for indexed in ix.segments { fs.close(indexed.handle) }
+                ix.segments = []
+                if let lock = ix.directoryLock { fs.unlock(lock) }
+                ix.directoryLock = nil
+            }
         }
     }
 

@@ -16,6 +16,11 @@ public struct LogConfiguration: Sendable {
     /// Largest commit batch: the flusher takes queued appends up to this many encoded bytes per write + sync
     /// (always at least one append).
     public var maxBatchBytes: Int
+    /// How far past its last record the active segment's file is kept filled with zeros (written and synced with a
+    /// commit, capped at `segmentMaxBytes`), so most commits overwrite allocated blocks and their fdatasync has no
+    /// file size or extent change to journal. 0 turns it off. The padding is trimmed when the segment is sealed
+    /// and when the log is closed.
+    public var preallocationBytes: Int
     /// Wall-clock time in ns since the Unix epoch, stamped on each commit batch and used for retention.
     public var wallClock: @Sendable () -> Int64
     /// Monotonic clock used to time recovery.
@@ -27,6 +32,7 @@ public struct LogConfiguration: Sendable {
         segmentMaxBytes: Int = 64 << 20,
         maxRecordBytes: Int = 16 << 20,
         maxBatchBytes: Int = 4 << 20,
+        preallocationBytes: Int = 1 << 20,
         wallClock: @escaping @Sendable () -> Int64 = LogConfiguration.systemWallClock,
         clock: any MeshClock = SystemClock(),
         newEpoch: @escaping @Sendable () -> UInt64 = { UInt64.random(in: 1...UInt64.max) }
@@ -34,6 +40,7 @@ public struct LogConfiguration: Sendable {
         self.segmentMaxBytes = segmentMaxBytes
         self.maxRecordBytes = maxRecordBytes
         self.maxBatchBytes = maxBatchBytes
+        self.preallocationBytes = preallocationBytes
         self.wallClock = wallClock
         self.clock = clock
         self.newEpoch = newEpoch

@@ -40,16 +40,22 @@ struct LogIndex {
     }
 }
 
-/// The segment the flusher appends to. Only the flusher touches it.
+/// The segment commits append to. Only the committing thread touches it (under `EventLog.active`).
+///
+/// Invariant: `size <= fileBytes`; bytes `size..<fileBytes` of the file are zeros (preallocated, durable once
+/// the commit that wrote them was synced).
 struct ActiveSegment {
     var name: String
     var path: String
     var handle: LogFileHandle
+    /// End of the last durable record.
     var size: Int
     var lastSequence: UInt64
+    /// Length of the file: `size` plus preallocated zeros.
+    var fileBytes: Int
 }
 
-/// Appends waiting for the flusher.
+/// Appends waiting for a commit.
 struct AppendQueue {
     struct Pending {
         var records: [NewRecord]
@@ -59,7 +65,19 @@ struct AppendQueue {
     }
 
     var pending: [Pending] = []
-    /// True while a drain is scheduled or running; the drain clears it when it finds the queue empty.
+    /// True while a commit owns the log: a drain scheduled or running on the flusher, or an append committing
+    /// on its caller's thread. Whoever holds it clears it only when it finds `pending` empty.
     var flushScheduled = false
+    /// Appends in the most recent commit batch (0 before the first): 1 means appends arrive one at a time.
+    var lastBatchAppends = 0
     var refusal: LogError?
+
+    /// Whether an append arriving now should commit on its caller's thread: no commit is in progress and
+    /// the last batch held one append (an uncontended log). Claims the log (`flushScheduled`) if so.
+    mutating func claimForCallerCommit() -> Bool {
+        guard refusal == nil, !flushScheduled, lastBatchAppends <= 1 else { return false }
+        flushScheduled = true
+        lastBatchAppends = 1
+        return true
+    }
 }

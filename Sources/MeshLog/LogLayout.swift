@@ -18,6 +18,17 @@ enum LogLayout {
     /// magic 8 | version 4 | reserved 4 | epoch 8 | base sequence 8 | crc32c 4 | reserved 4.
     static let segmentHeaderBytes = 40
 
+    /// Preallocated space of the active segment ends on a multiple of this.
+    static let pageBytes = 4096
+
+    /// Where the zeros preallocated by a commit that ends at `end` stop: `preallocationBytes` further, rounded up
+    /// to a page, never past `segmentMaxBytes` (and never before `end`).
+    static func preallocatedEnd(after end: Int, preallocationBytes: Int, segmentMaxBytes: Int) -> Int {
+        guard preallocationBytes > 0 else { return end }
+        let wanted = (end + preallocationBytes + pageBytes - 1) / pageBytes * pageBytes
+        return max(end, min(wanted, segmentMaxBytes))
+    }
+
     static func segmentName(baseSequence: UInt64) -> String {
         let digits = String(baseSequence)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits + segmentSuffix

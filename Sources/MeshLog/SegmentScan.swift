@@ -8,6 +8,8 @@ struct SegmentScan: Sendable {
     var lastTimestamp: Int64?
     /// End of the last valid record (or of the header when there is none).
     var validBytes = LogLayout.segmentHeaderBytes
+    /// Zero bytes from `validBytes` to the end of the file: preallocated space, not a tail.
+    var preallocatedBytes = 0
     /// Where unreadable bytes begin, and why, if the segment does not end exactly after a valid record.
     var tail: (offset: Int, reason: String)?
 
@@ -36,6 +38,11 @@ struct SegmentScan: Sendable {
         return bytes.withUnsafeBytes { raw -> Result<SegmentScan, LogError> in
             while offset < raw.count {
                 let available = raw.count - offset
+                // Zeros from here to the end of the file are preallocated space (a record length is never 0).
+                if raw[offset] == 0 && allZero(raw, from: offset) {
+                    scan.preallocatedBytes = available
+                    break
+                }
                 guard available >= 4 else {
                     scan.tail = (offset, "only \(available) bytes of a 4-byte length field")
                     break
@@ -105,6 +112,20 @@ struct SegmentScan: Sendable {
             return .success(scan)
         }
     }
+}
+
+/// Whether every byte of `raw` from `start` on is zero.
+private func allZero(_ raw: UnsafeRawBufferPointer, from start: Int) -> Bool {
+    var k = start
+    while k + 8 <= raw.count {
+        if raw.loadUnaligned(fromByteOffset: k, as: UInt64.self) != 0 { return false }
+        k += 8
+    }
+    while k < raw.count {
+        if raw[k] != 0 { return false }
+        k += 1
+    }
+    return true
 }
 
 /// Whether `count` bytes at `a` and at `b` of `raw` are equal.

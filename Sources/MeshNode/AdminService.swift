@@ -2,8 +2,30 @@ import MeshCore
 import MeshRPC
 import MeshWire
 
-/// Operator-facing methods every node serves (used by `meshprobe`).
+/// Operator-facing methods every node serves (used by `meshprobe`; proto-spec/node-methods.md).
+///
+/// Who may call them is `authorization`: `Ping` any authenticated member of the cluster, every other method only
+/// a caller whose certificate holds the `operator` role. Each handler checks it with `authorize` before it runs.
 public enum AdminService {
+    /// The certificate role that admits a caller to the admin methods other than `Ping`.
+    public static let operatorRole = "operator"
+
+    /// `mesh.admin/*` needs `operatorRole`, except `Ping` (a latency probe any peer may send). Methods of other
+    /// services are not matched (the policy only speaks for `mesh.admin`).
+    public static let authorization: AuthorizationPolicy = {
+        var policy = AuthorizationPolicy(allowsUnmatched: true)
+        policy.requireRoles([operatorRole], for: "mesh.admin/*")
+        policy.requireRoles([AuthorizationPolicy.anyCaller], for: ping.path)
+        return policy
+    }()
+
+    /// Refuses the call with `permissionDenied` unless `authorization` admits its caller's certificate roles.
+    public static func authorize(_ context: ServerContext) throws(RPCError) {
+        if let refusal = authorization.check(method: context.method, peer: context.peerName, roles: context.peerRoles) {
+            throw refusal
+        }
+    }
+
     /// Returns `NodeInfo`.
     public static let info = MethodDescriptor<RawMessage, NodeInfo>(service: "mesh.admin", method: "Info")
     /// Echoes its request; served inline on the event loop (a latency probe).

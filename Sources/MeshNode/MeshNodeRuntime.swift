@@ -23,13 +23,20 @@ public final class MeshNodeRuntime: Service, Sendable {
     public let peers: PeerRouter
     /// Gossip membership (SWIM): who is in the cluster, where, and hosting what.
     public let membership: MembershipShell
-    private let logger: Logger
+    /// The service instances this node hosts (`NodeConfiguration.services`), and what they share.
+    public let hosted: [any HostedServiceInstance]
+    public let hosting: HostingContext
+    let logger: Logger
     private let startedAt = SystemClock().now()
     private let state = Mutex(State())
 
     private struct State {
         var boundAddress: HostPort?
         var boundWaiters: [CheckedContinuation<HostPort, Never>] = []
+        /// Set when a graceful shutdown begins: the node takes no new work (`/readyz` fails `draining`).
+        var draining = false
+        var readinessChecks: [ReadinessCheck] = []
+        var drainHooks: [@Sendable () async -> Void] = []
     }
 
     /// Builds the node. `services` are the application's handlers; admin methods are added here.
@@ -37,6 +44,7 @@ public final class MeshNodeRuntime: Service, Sendable {
         configuration: NodeConfiguration,
         services: ServiceRouter = ServiceRouter(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        hostedServices: HostedServices = .builtIn,
         logger: Logger,
         onListening: @escaping @Sendable (HostPort) -> Void = { _ in },
         onConnectionEvent: @escaping @Sendable (ConnectionEvent) -> Void = { _ in }
@@ -55,17 +63,25 @@ public final class MeshNodeRuntime: Service, Sendable {
                 "using the built-in development CA: any node can join this cluster; do not use in production")
         }
         var router = services
+        // Binds each served call's trace (`CallScope.trace`), so every log line of a call can carry its trace id.
+        router.use(TracingMiddleware())
         let box = RuntimeBox()
-        router.registerInline(AdminService.ping) { request, _ in request }
-        router.register(AdminService.info) { _, _ in
+        router.registerInline(AdminService.ping) { request, context in
+            try AdminService.authorize(context)
+            return request
+        }
+        router.register(AdminService.info) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return runtime.info()
         }
-        router.register(AdminService.breakers) { _, _ in
+        router.register(AdminService.breakers) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return BreakersReport(node: configuration.name, peers: runtime.peers.statuses())
         }
-        router.register(AdminService.members) { _, _ in
+        router.register(AdminService.members) { _, context in
+            try AdminService.authorize(context)
             guard let runtime = box.runtime else { throw RPCError(.unavailable, "node is starting") }
             return runtime.membership.report()
         }
@@ -75,6 +91,10 @@ public final class MeshNodeRuntime: Service, Sendable {
                 senderAddress: context.metadata[MembershipShell.senderAddressKey])
             return RawMessage([])
         }
+        hosted = try hostedServices.makeHosts(
+            configuration.services, node: configuration.name, dataDirectory: configuration.dataDirectory,
+            configuration: configuration.hosting, logger: logger)
+        for host in hosted { host.install(into: &router) }
         if configuration.testEcho {
             logger.warning("serving the test/Echo fault-injection service (--test-echo)")
             TestEchoService.register(on: &router)
@@ -110,6 +130,7 @@ public final class MeshNodeRuntime: Service, Sendable {
             transport: transport, routes: configuration.peers, configuration: configuration.routing, logger: logger)
         membership = MembershipShell(transport: transport, peers: peers, logger: logger)
         peers.use(directory: membership)
+        hosting = HostingContext(transport: transport, membership: membership, registry: hostedServices)
         box.runtime = self
     }
 
@@ -126,6 +147,40 @@ public final class MeshNodeRuntime: Service, Sendable {
             }
             if let ready { c.resume(returning: ready) }
         }
+    }
+
+    // MARK: Readiness and drain
+
+    /// Adds a condition `/readyz` waits for (a hosted service's log recovered, its dependencies reachable).
+    public func addReadinessCheck(_ check: ReadinessCheck) {
+        state.withLock { $0.readinessChecks.append(check) }
+    }
+
+    /// Adds work to run once a graceful shutdown has drained the calls (flush and close a hosted service's log),
+    /// before `run` returns. Hooks run one after the other, in the order they were added.
+    public func addDrainHook(_ hook: @escaping @Sendable () async -> Void) {
+        state.withLock { $0.drainHooks.append(hook) }
+    }
+
+    /// Whether the node should take traffic: `listener` (bound), `membership` (joined: another member is alive,
+    /// or the node is its own only seed), `draining` (no graceful shutdown under way), then the added checks.
+    public func readiness() async -> ReadinessReport {
+        let (bound, draining, added) = state.withLock { ($0.boundAddress, $0.draining, $0.readinessChecks) }
+        var entries: [ReadinessReport.Entry] = [
+            .init(name: "listener", status: bound == nil ? .notReady("not listening yet") : .ready),
+            .init(name: "membership", status: membershipReadiness(bound: bound)),
+            .init(name: "draining", status: draining ? .notReady("shutting down: taking no new work") : .ready),
+        ]
+        for check in added { entries.append(.init(name: check.name, status: await check.evaluate())) }
+        return ReadinessReport(entries: entries)
+    }
+
+    private func membershipReadiness(bound: HostPort?) -> ReadinessCheck.Status {
+        let others = configuration.seeds.filter { $0 != bound && $0 != configuration.listen }
+        if others.isEmpty { return .ready }  // its own only seed (or no seed): it starts the cluster
+        let report = membership.report()
+        let alive = report.members.filter { $0.name != configuration.name && $0.status == "alive" }.count
+        return alive > 0 ? .ready : .notReady("no other member is alive yet (seeds \(others))")
     }
 
     /// What `meshprobe info` shows.
@@ -167,8 +222,11 @@ public final class MeshNodeRuntime: Service, Sendable {
                 }
                 group.addTask {
                     try? await gracefulShutdown()
+                    self.state.withLock { $0.draining = true }
+                    self.logger.info("graceful shutdown: leaving the cluster, then draining calls")
                     await self.membership.leave()
                 }
+                if !self.hosted.isEmpty { group.addTask { try await self.runHostedServices() } }
                 try await group.next()
                 group.cancelAll()
             }
@@ -179,6 +237,7 @@ public final class MeshNodeRuntime: Service, Sendable {
         }
         logger.info("node stopping: draining calls")
         await transport.shutdown()
+        for hook in state.withLock({ $0.drainHooks }) { await hook() }
         logger.info("node stopped")
     }
 
@@ -194,8 +253,8 @@ public final class MeshNodeRuntime: Service, Sendable {
         }
         return MemberMetadata(
             name: configuration.name, rpcAddress: advertised.description,
-            services: router.services.filter { !$0.hasPrefix("mesh.") }, buildVersion: MeshCoreInfo.version,
-            tags: configuration.membership.tags, publicKey: identity.keyPair.publicKey)
+            services: hostedAdvertisement.services, subscriptions: hostedAdvertisement.subscriptions,
+            buildVersion: MeshCoreInfo.version, tags: hostedAdvertisement.tags, publicKey: identity.keyPair.publicKey)
     }
 
     /// A restart with the same name must out-rank what the cluster remembers: milliseconds since the epoch.

@@ -24,6 +24,10 @@ public struct NodeConfiguration: Sendable {
     public var testEcho: Bool
     /// Gossip membership: SWIM timers, advertised address, tags.
     public var membership: MembershipOptions
+    /// Hosted services, `--services` entries `NAME[:INSTANCES[/PARTITIONS]]` (see `HostedServices.placement`).
+    public var services: [String] = []
+    /// Snapshot, due and relay tunables of every hosted service.
+    public var hosting = ServiceHostConfiguration()
 
     public init(
         name: String,

@@ -9,6 +9,13 @@ public struct AppliedSequences: Hashable, Sendable {
 
     public init() {}
 
+    /// Restores a value saved from `highWater` and `above` (a snapshot); sequences in `above` at or below
+    /// `highWater + 1` are folded in, so the invariant holds whatever was saved.
+    public init(highWater: UInt64, above: some Sequence<UInt64>) {
+        self.highWater = highWater
+        for sequence in above { insert(sequence) }
+    }
+
     public func contains(_ sequence: UInt64) -> Bool {
         sequence <= highWater || above.contains(sequence)
     }

@@ -51,7 +51,8 @@ public protocol EventSourcedDomain: Sendable {
     /// The state of an empty log.
     static func initialState() -> State
 
-    /// Folds one of this service's own events, logged at `timestamp`, into `state`.
+    /// Folds one of this service's own events into `state`. `timestamp` is when the host decided it: the `now` the
+    /// `decide`/`react`/`due` that produced it was given, stored in its record, so a rebuild sees the same value.
     static func apply(_ event: DomainEvent, timestamp: Int64, to state: inout State) throws(WireError)
 
     /// The saga step: an event another service published, in; this service's events, out (maybe none).
@@ -61,10 +62,20 @@ public protocol EventSourcedDomain: Sendable {
     /// Events that time alone makes due (an expired hold), given the state at `now`. Called periodically.
     static func due(state: State, now: Int64) -> [DomainEvent]
 
-    /// The key (stream key) that decides which partition owns an event or request.
+    /// The key, in this service's key space, that decides which of its partitions owns `event`: for its own
+    /// events their stream key; for a subscribed event of another service, the key of the instance that must
+    /// react to it (inventory: a reservation event's hotel id). Producers' relays use it to pick the owner.
     static func partitionKey(of event: DomainEvent) -> String
 
     /// Snapshot encoding of the state (a snapshot plus the events after it rebuild the state).
     static func encodeSnapshot(_ state: State) -> [UInt8]
     static func decodeSnapshot(_ bytes: ArraySlice<UInt8>) throws(WireError) -> State
+
+    /// The RPC methods (commands and queries) the host registers and serves for this service.
+    static var methods: [HostedMethod<Self>] { get }
+}
+
+extension EventSourcedDomain {
+    /// A service with no RPCs of its own (it only reacts to events).
+    public static var methods: [HostedMethod<Self>] { [] }
 }

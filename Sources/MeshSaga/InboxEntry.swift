@@ -5,7 +5,7 @@ import MeshWire
 /// handling it, in ONE log record, so either both are durable or neither is.
 ///
 /// Encoding: `1: marker (DeliveredEvent id fields only: 1 node, 2 epoch, 3 sequence), 2: repeated effect
-/// {1: type, 2: stream key, 3: payload}`.
+/// {1: type, 2: stream key, 3: payload}, 3: decidedAt (sfixed64, ns since the Unix epoch; omitted when 0)`.
 public struct InboxEntry: WireMessage, Hashable {
     /// Log record type of inbox entries in the consumer's log.
     public static let recordType: UInt16 = 0xFE01
@@ -25,16 +25,20 @@ public struct InboxEntry: WireMessage, Hashable {
 
     public var marker: EventID
     public var effects: [Effect]
+    /// When the consumer decided the effects (a hosted service's `react` time; `apply` receives it as `timestamp`).
+    public var decidedAt: Int64
 
-    public init(marker: EventID, effects: [Effect]) {
+    public init(marker: EventID, effects: [Effect], decidedAt: Int64 = 0) {
         self.marker = marker
         self.effects = effects
+        self.decidedAt = decidedAt
     }
 
     public init(decoding bytes: ArraySlice<UInt8>) throws(WireError) {
         var r = PayloadReader(bytes)
         var marker: EventID?
         var effects: [Effect] = []
+        var decidedAt: Int64 = 0
         while let f = try r.next() {
             switch f.number {
             case 1:
@@ -69,12 +73,14 @@ public struct InboxEntry: WireMessage, Hashable {
                     }
                 }
                 effects.append(effect)
+            case 3: decidedAt = Int64(bitPattern: try f.uint())
             default: break
             }
         }
         guard let marker else { throw WireError(.missingField, "inbox entry has no marker (field 1)") }
         self.marker = marker
         self.effects = effects
+        self.decidedAt = decidedAt
     }
 
     public func encode(to w: inout PayloadWriter) {
@@ -90,5 +96,6 @@ public struct InboxEntry: WireMessage, Hashable {
                 if !effect.payload.isEmpty { e.bytes(3, effect.payload) }
             }
         }
+        if decidedAt != 0 { w.fixed64(3, UInt64(bitPattern: decidedAt)) }
     }
 }

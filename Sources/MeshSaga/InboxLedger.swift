@@ -16,6 +16,9 @@ public struct InboxLedger: Hashable, Sendable {
 
     public init() {}
 
+    /// Restores a ledger saved from `origins` (a snapshot).
+    public init(origins: [EventOrigin: AppliedSequences]) { self.origins = origins }
+
     public func decide(_ id: EventID) -> InboxDecision {
         origins[id.origin]?.contains(id.sequence) == true ? .duplicate : .apply
     }

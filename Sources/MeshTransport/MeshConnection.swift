@@ -222,6 +222,15 @@ public final class MeshConnection: Sendable {
         _ = try await rawCall(method: descriptor.path, payload: request.encoded(), options: options, oneWay: true)
     }
 
+    /// This end of the pair: which node dialled it, seen from here.
+    var pairEnd: PairTieBreak.End { PairTieBreak.End(peer: peer.name, dialledByPeer: isInbound) }
+
+    /// Starts a graceful close without waiting for it: a goAway, then the close once calls in flight finish.
+    func beginClose(grace: MeshDuration, reason: String) {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.beginShutdown(grace: grace, reason: reason) }
+    }
+
     /// Graceful close: a goAway tells the peer, calls in flight finish (up to `grace`), then the socket closes.
     public func close(grace: MeshDuration = .seconds(10)) async {
         let handler = self.handler

@@ -128,6 +128,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     private var inboundCalls: [UInt32: InboundCall] = [:]
     /// The highest stream id the peer has opened, including streams refused or dropped while draining.
     private var highestPeerStreamID: UInt32 = 0
+    /// The highest stream id the peer opened that was accepted for processing (answered or served): the `lastStreamID`
+    /// of our goAway. Streams refused while draining or for breaking the stream limit are above it (rpc.md).
+    private var highestAcceptedPeerStreamID: UInt32 = 0
     /// The `lastStreamID` of the goAway we sent, if any: a later goAway never names a larger one (rpc.md).
     private var goAwayLastStreamID: UInt32?
     private var executor: EventLoopTaskExecutor?
@@ -188,7 +191,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         if phase != .closed {
             let error = ConnectionError(.shutdown, "connection handler removed")
-            finish(error: error, context: context, closeChannel: false, failCallsWith: error)
+            // Never active: a dial that did not connect, whose caller gets the connect error; nothing to warn about.
+            finish(error: started ? error : nil, context: context, closeChannel: false, failCallsWith: error)
         }
         self.context = nil
     }
@@ -271,7 +275,8 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 handle(frame)
             }
         } catch {
-            fail(ConnectionError(.frameRejected, error.message, cause: error))
+            // framing.md: a length prefix out of bounds gets a goAway naming frameTooShort / frameTooLarge.
+            fail(ConnectionError(.frameRejected, error.message, cause: error), tellPeer: true)
         }
         if let c = cumulation, c.readerIndex > 64 * 1024 { cumulation!.discardReadBytes() }
     }
@@ -300,13 +305,17 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             fail(ConnectionError(.frameRejected, error.message, cause: error), tellPeer: true)
             return
         }
-        let body = Array(frame.body.readableBytesView)[...]
         if type == .goAway {
-            let reason = (try? GoAwayBody(decoding: body))?.status.description ?? "no reason given"
-            fail(ConnectionError(.handshakeFailed, "peer refused the handshake: \(reason)"))
+            peerRefusedHandshake(frame)
             return
         }
-        do {
+        let body = Array(frame.body.readableBytesView)[...]
+        do throws(CryptoError) {
+            guard frame.header.streamID == 0 else {
+                throw CryptoError(
+                    .malformedHandshake, "\(type) frame on stream \(frame.header.streamID); the handshake uses stream 0"
+                )
+            }
             switch (phase, role, type) {
             case (.awaitingHello, .acceptor(var hs), .hello):
                 let welcome = try hs.receiveHello(body)
@@ -330,14 +339,19 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 becomeEstablished()
                 flushNow()
             default:
-                fail(
-                    ConnectionError(.protocolViolation, "unexpected \(type) frame during the handshake (\(phase))"),
-                    tellPeer: true
-                )
+                // framing.md: a defined frame type that is not the handshake's next step is a handshake failure.
+                throw CryptoError(.unexpectedHandshakeMessage, "\(type) frame during the handshake (\(phase))")
             }
         } catch {
             fail(ConnectionError(.handshakeFailed, error.message, cause: error), tellPeer: true)
         }
+    }
+
+    /// The peer's plaintext goAway refusing the handshake: it is not authenticated, so only its reason is reported.
+    private func peerRefusedHandshake(_ frame: Frame) {
+        let body = Array(frame.body.readableBytesView)[...]
+        let reason = (try? GoAwayBody(decoding: body))?.status.description ?? "no reason given"
+        fail(ConnectionError(.handshakeFailed, "peer refused the handshake: \(reason)"))
     }
 
     private func install(keys: SessionKeys, peer: PeerInfo) {
@@ -370,6 +384,12 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
     }
 
     private func handleSealed(_ frame: Frame) {
+        // framing.md: the server's first sealed frame is settings, so a goAway before it is the plaintext refusal
+        // of our auth (the header is in the clear either way).
+        if phase == .awaitingSettings, frame.header.rawType == FrameType.goAway.rawValue {
+            peerRefusedHandshake(frame)
+            return
+        }
         let plaintext: [UInt8]
         let type: FrameType
         do {
@@ -431,7 +451,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         peerSettingsReceived = true
         let s = try SettingsBody(decoding: body)
         peerMaxConcurrentStreams = max(1, Int(s.maxConcurrentStreams))
-        peerMaxBodyLength = max(16 * 1024, Int(s.maxBodyLength))
+        peerMaxBodyLength = Int(s.maxBodyLength)  // at least SettingsBody.minimumMaxBodyLength: the decoder checks
         drainQueue()
     }
 
@@ -450,18 +470,19 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         }
         // The stream is opened (and its id used up) whatever happens to it next.
         highestPeerStreamID = stream
+        if draining {  // above our goAway's lastStreamID: refused without being processed (rpc.md)
+            if !oneWay {
+                answer(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down")))
+            }
+            return
+        }
         let head: RequestHead
         do throws(WireError) {
             head = try RequestHead(decoding: body)
         } catch {
             // A stream-level error (proto-spec/rpc.md): the connection stays open.
+            highestAcceptedPeerStreamID = stream
             rejectUndecodableRequest(stream, error, oneWay: oneWay)
-            return
-        }
-        if draining {
-            if !oneWay {
-                answer(stream, ResponseHead(status: RPCStatus(code: .unavailable, message: "node is shutting down")))
-            }
             return
         }
         // A stream counts until its response reaches the socket, so a peer that stops reading cannot
@@ -477,6 +498,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
                 .protocolViolation,
                 "peer exceeded maxConcurrentStreams (\(config.maxConcurrentStreams)) from our settings")
         }
+        highestAcceptedPeerStreamID = stream
         guard let entry = router.entry(for: head.method) else {
             logger.debug("unknown method", metadata: ["mesh.method": "\(head.method)"])
             if !oneWay {
@@ -668,14 +690,16 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         scratch.removeAll()
         response.encode(to: &scratch)
         var body = scratch.bytes
-        if body.count > peerMaxBodyLength {
+        if body.count + Self.sealingOverhead > peerMaxBodyLength {
             logger.warning(
                 "response too large for the peer; answering resourceExhausted",
                 metadata: ["mesh.stream": "\(stream)", "bytes": "\(body.count)"])
             body = ResponseHead(
                 status: RPCStatus(
                     code: .resourceExhausted,
-                    message: "response body of \(body.count) bytes exceeds the caller's limit of \(peerMaxBodyLength)")
+                    message:
+                        "response body of \(body.count + Self.sealingOverhead) bytes sealed exceeds the caller's limit of \(peerMaxBodyLength)"
+                )
             ).encoded()
         }
         if context.channel.isWritable {
@@ -788,13 +812,14 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         scratch.removeAll()
         head.encode(to: &scratch)
         let body = scratch.bytes
-        guard body.count <= peerMaxBodyLength else {
+        guard body.count + Self.sealingOverhead <= peerMaxBodyLength else {
             calls[call.callID] = nil
             call.complete(
                 .failure(
                     RPCError(
                         .resourceExhausted,
-                        "request body of \(body.count) bytes exceeds the peer's limit of \(peerMaxBodyLength)")))
+                        "request body of \(body.count + Self.sealingOverhead) bytes sealed exceeds the peer's limit of \(peerMaxBodyLength)"
+                    )))
             return
         }
         let stream = nextStreamID
@@ -816,6 +841,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
             beginShutdown(grace: config.shutdownGrace, reason: Self.streamIDsUsedUp)
         }
     }
+
+    /// The bytes sealing adds to a body (the AEAD tag): the peer's `maxBodyLength` limits the body as sent (framing.md).
+    static let sealingOverhead = 16
 
     static let streamIDsUsedUp = "this connection's stream ids are used up: new calls need a new connection"
 
@@ -931,9 +959,9 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         draining = true
         flags.markGoingAway()
         if phase == .established {
-            goAwayLastStreamID = highestPeerStreamID
+            goAwayLastStreamID = highestAcceptedPeerStreamID
             let body = GoAwayBody(
-                lastStreamID: highestPeerStreamID, status: RPCStatus(code: .unavailable, message: reason))
+                lastStreamID: highestAcceptedPeerStreamID, status: RPCStatus(code: .unavailable, message: reason))
             writeSealed(.goAway, stream: 0, body: body.encoded())
             flushNow()
         }
@@ -985,7 +1013,7 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         guard phase != .closed, let context else { return }
         if tellPeer {
             let body = GoAwayBody(
-                lastStreamID: goAwayLastStreamID ?? highestPeerStreamID, status: Self.goAwayStatus(for: error))
+                lastStreamID: goAwayLastStreamID ?? highestAcceptedPeerStreamID, status: Self.goAwayStatus(for: error))
             if sealer != nil, phase == .established || phase == .awaitingSettings {
                 writeSealed(.goAway, stream: 0, body: body.encoded())
             } else {
@@ -996,17 +1024,20 @@ final class MeshConnectionHandler: ChannelDuplexHandler {
         finish(error: error, context: context, closeChannel: true, failCallsWith: error)
     }
 
-    /// The status a goAway carries for `error` (framing.md's table; handshake refusals are `unauthenticated`).
+    /// The status a goAway carries for `error` (framing.md's table; handshake refusals are `unauthenticated`). Its
+    /// message is `<code>: <detail>`, the code being the `WireError`, `CryptoError` or `ConnectionError` code name.
     static func goAwayStatus(for error: ConnectionError) -> RPCStatus {
         if let wire = error.cause as? WireError {
             let code: RPCStatus.Code =
                 wire.code == .unsupportedVersion || wire.code == .unknownFrameType ? .unimplemented : .internal
             return RPCStatus(code: code, message: "\(wire.code): \(wire.message)")
         }
+        if let crypto = error.cause as? CryptoError { return crypto.goAwayBody.status }
+        let message = "\(error.code): \(error.message)"
         switch error.code {
-        case .handshakeFailed, .handshakeTimeout: return RPCStatus(code: .unauthenticated, message: error.message)
-        case .protocolViolation, .frameRejected: return RPCStatus(code: .internal, message: error.message)
-        default: return RPCStatus(code: .unavailable, message: error.message)
+        case .handshakeFailed, .handshakeTimeout: return RPCStatus(code: .unauthenticated, message: message)
+        case .protocolViolation, .frameRejected: return RPCStatus(code: .internal, message: message)
+        default: return RPCStatus(code: .unavailable, message: message)
         }
     }
 

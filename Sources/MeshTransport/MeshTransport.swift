@@ -75,7 +75,7 @@ public final class MeshTransport: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let hs = ServerHandshake(
@@ -120,22 +120,46 @@ public final class MeshTransport: Sendable {
                 cipher: bound.value.cipher,
                 pipeline: self.clientPipeline
             )
-            self.register(connection)
-            return connection
+            return self.register(connection)
         }
         return future
     }
 
-    private func register(_ connection: MeshConnection) {
+    /// Adds an established connection to the table and returns the one to use for its peer: `connection`, or the
+    /// connection it lost to (`PairTieBreak`), which the loser is closed in favour of, gracefully.
+    private func register(_ connection: MeshConnection) -> MeshConnection {
         let id = ObjectIdentifier(connection)
-        let refused = state.withLock { state -> Bool in
-            if state.shuttingDown { return true }
+        let (refused, winner, loser) = state.withLock { state -> (Bool, MeshConnection, MeshConnection?) in
+            if state.shuttingDown { return (true, connection, nil) }
+            let rival = state.connections.values.first {
+                $0.peer.name == connection.peer.name && $0.isAvailable
+            }
             state.connections[id] = connection
-            return false
+            guard let rival else { return (false, connection, nil) }
+            let (winner, loser): (MeshConnection, MeshConnection)
+            switch PairTieBreak.decide(me: identity.name, existing: rival.pairEnd, new: connection.pairEnd) {
+            case .keepBoth: return (false, connection, nil)
+            case .closeNew: (winner, loser) = (rival, connection)
+            case .closeExisting: (winner, loser) = (connection, rival)
+            }
+            loser.flags.markGoingAway()  // no new call picks it, from now on
+            // An address dialled for the loser now reaches the peer through the winner (no redial).
+            for (address, dial) in state.dials {
+                if case .connected(let c) = dial, c === loser { state.dials[address] = .connected(winner) }
+            }
+            return (false, winner, loser)
         }
         if refused {
             connection.channel.close(promise: nil)  // shutting down: no new connections
-            return
+            return connection
+        }
+        if let loser {
+            logger.debug(
+                "second connection to the same peer; closing one",
+                metadata: [
+                    "mesh.peer": "\(loser.peer.name)", "mesh.closing": loser.isInbound ? "inbound" : "outbound",
+                ])
+            loser.beginClose(grace: configuration.shutdownGrace, reason: "duplicate connection between the same pair")
         }
         connection.closeFuture.whenComplete { [self] _ in
             self.state.withLock { state in
@@ -145,6 +169,7 @@ public final class MeshTransport: Sendable {
                 }
             }
         }
+        return winner
     }
 
     // MARK: Dialling
@@ -158,7 +183,7 @@ public final class MeshTransport: Sendable {
         let result = group.next().makePromise(of: MeshConnection.self)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let hs = ClientHandshake(

@@ -4,7 +4,8 @@ import MeshWire
 
 /// Limits and timers of a node's transport. The defaults suit a LAN cluster.
 public struct TransportConfiguration: Sendable {
-    /// Largest frame body accepted (and announced to peers in `settings`).
+    /// Largest frame body accepted (and announced to peers in `settings`); at least
+    /// `SettingsBody.minimumMaxBodyLength` (16 KiB), as peers refuse a smaller announcement (rpc.md).
     public var maxBodyLength: Int = FrameDecoder.defaultMaxBodyLength
     /// Inbound calls served at once per connection; announced in `settings`. Peers queue beyond it.
     public var maxConcurrentStreams: Int = 1024

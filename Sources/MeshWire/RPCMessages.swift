@@ -175,8 +175,11 @@ public struct GoAwayBody: WireMessage, Hashable {
 public struct SettingsBody: WireMessage, Hashable {
     /// Streams the sender will serve at once; a caller queues beyond this.
     public var maxConcurrentStreams: UInt32
-    /// Largest frame body the sender accepts.
+    /// Largest frame body the sender accepts; at least `minimumMaxBodyLength`.
     public var maxBodyLength: UInt32
+
+    /// The smallest `maxBodyLength` a peer may announce (rpc.md); a smaller one is rejected with `invalidValue`.
+    public static let minimumMaxBodyLength: UInt32 = 16 * 1024
 
     public init(maxConcurrentStreams: UInt32, maxBodyLength: UInt32) {
         self.maxConcurrentStreams = maxConcurrentStreams
@@ -193,6 +196,11 @@ public struct SettingsBody: WireMessage, Hashable {
             case 2: maxBodyLength = try f.uint32()
             default: break
             }
+        }
+        guard maxBodyLength >= Self.minimumMaxBodyLength else {
+            throw WireError(
+                .invalidValue,
+                "settings maxBodyLength \(maxBodyLength) is below the minimum of \(Self.minimumMaxBodyLength)")
         }
     }
 

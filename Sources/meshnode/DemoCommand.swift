@@ -55,7 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
         let nodeA = try MeshNodeRuntime(
             configuration: NodeConfiguration(
                 name: "node-a", listen: HostPort(host: "127.0.0.1", port: 0),
-                dataDirectory: "/tmp/mesh-demo-a", roles: ["edge"]),
+                dataDirectory: "/tmp/mesh-demo-a", roles: ["edge", AdminService.operatorRole]),  // reads node-b's Info
             logger: logger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -5,7 +5,7 @@ struct MeshNodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meshnode",
         abstract: "Run a Mesh node, the demo cluster, or manage cluster keys.",
-        subcommands: [RunCommand.self, DemoCommand.self, CACommand.self, CertCommand.self],
+        subcommands: [RunCommand.self, DemoCommand.self, CACommand.self, CertCommand.self, ArchiveCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -19,11 +19,12 @@ enum LogFixture {
         segmentMaxBytes: Int = 64 << 20,
         maxRecordBytes: Int = 1 << 20,
         maxBatchBytes: Int = 4 << 20,
+        preallocationBytes: Int = 1 << 20,
         wallClock: SettableWallClock = SettableWallClock(1_000)
     ) -> LogConfiguration {
         LogConfiguration(
             segmentMaxBytes: segmentMaxBytes, maxRecordBytes: maxRecordBytes, maxBatchBytes: maxBatchBytes,
-            wallClock: { wallClock.now() },
+            preallocationBytes: preallocationBytes, wallClock: { wallClock.now() },
             newEpoch: { epoch }
         )
     }

@@ -1,43 +1,12 @@
-import Foundation
 import MeshMembership
+import MeshTestKit
 import MeshWire
 import Testing
 
 /// Checks the byte vectors in proto-spec/vectors/membership.txt against the Swift encoders.
 @Suite("Membership wire vectors")
 struct WireVectorTests {
-    struct Vector {
-        var name: String
-        var errorCode: String?
-        var bytes: [UInt8]
-    }
-
-    static func loadVectors() throws -> [Vector] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let text = try String(
-            contentsOf: root.appendingPathComponent("proto-spec/vectors/membership.txt"), encoding: .utf8)
-        var vectors: [Vector] = []
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let head = line[..<colon].split(separator: " ")
-            let hex = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            var bytes: [UInt8] = []
-            var index = hex.startIndex
-            while index < hex.endIndex {
-                let next = hex.index(index, offsetBy: 2)
-                bytes.append(try #require(UInt8(hex[index..<next], radix: 16)))
-                index = next
-            }
-            let name = String(head[0])
-            if name.hasPrefix("!") {
-                vectors.append(Vector(name: String(name.dropFirst()), errorCode: String(head[1]), bytes: bytes))
-            } else {
-                vectors.append(Vector(name: name, errorCode: nil, bytes: bytes))
-            }
-        }
-        return vectors
-    }
+    static func isReject(_ v: SpecVector) -> Bool { v.name.contains(".reject.") }
 
     static let minimal = MemberMetadata(name: "a", rpcAddress: "10.0.0.1:7946")
     static let aliveA = MemberUpdate.alive(minimal, incarnation: 3)
@@ -54,33 +23,37 @@ struct WireVectorTests {
     }()
 
     static let expected: [String: any WireMessage & Equatable] = [
-        "metadata.minimal": minimal,
-        "metadata.full": MemberMetadata(
+        "MemberMetadata.minimal": minimal,
+        "MemberMetadata.full": MemberMetadata(
             name: "orders-1", rpcAddress: "10.0.0.7:7946", services: ["orders", "billing"],
             subscriptions: ["order.created"], buildVersion: "0.1.0", tags: ["zone": "eu-1", "tier": "gold"],
             publicKey: Array(0..<32)),
-        "update.alive": aliveA,
-        "update.suspect": suspectB,
-        "update.dead": deadB,
-        "update.left": leftA,
-        "message.ping": SWIMMessage.ping(sequence: 1, target: "b", gossip: [suspectB]),
-        "message.ack": SWIMMessage.ack(sequence: 300, gossip: []),
-        "message.pingRequest": SWIMMessage.pingRequest(
+        "MemberUpdate.alive": aliveA,
+        "MemberUpdate.suspect": suspectB,
+        "MemberUpdate.dead": deadB,
+        "MemberUpdate.left": leftA,
+        "SWIMMessage.ping": SWIMMessage.ping(sequence: 1, target: "b", gossip: [suspectB]),
+        "SWIMMessage.ack": SWIMMessage.ack(sequence: 300, gossip: []),
+        "SWIMMessage.pingRequest": SWIMMessage.pingRequest(
             sequence: 2, target: "c", targetAddress: "10.0.0.3:7946",
             gossip: []),
-        "message.nack": SWIMMessage.nack(sequence: 2),
-        "message.gossip": SWIMMessage.gossip([aliveA, deadB]),
-        "message.pushPull": SWIMMessage.pushPull(state: [aliveA, leftA], isReply: true),
-        "message.syncOfferRoot": SWIMMessage.syncOffer(digest: [digestABC.root], gossip: []),
-        "message.syncOfferFull": SWIMMessage.syncOffer(digest: digestABC.buckets, gossip: [aliveA]),
-        "message.syncBuckets": SWIMMessage.syncBuckets(mask: 1 << 12 | 1 << 37, entries: [aliveA, deadB]),
-        "message.syncEntries": SWIMMessage.syncEntries([aliveA]),
+        "SWIMMessage.nack": SWIMMessage.nack(sequence: 2),
+        "SWIMMessage.gossip": SWIMMessage.gossip([aliveA, deadB]),
+        "SWIMMessage.pushPull": SWIMMessage.pushPull(state: [aliveA, leftA], isReply: true),
+        "SWIMMessage.syncOfferRoot": SWIMMessage.syncOffer(digest: [digestABC.root], gossip: []),
+        "SWIMMessage.syncOfferFull": SWIMMessage.syncOffer(digest: digestABC.buckets, gossip: [aliveA]),
+        "SWIMMessage.syncBuckets": SWIMMessage.syncBuckets(mask: 1 << 12 | 1 << 37, entries: [aliveA, deadB]),
+        "SWIMMessage.syncEntries": SWIMMessage.syncEntries([aliveA]),
     ]
 
-    static func decode(_ name: String, _ bytes: [UInt8]) throws(WireError) -> any WireMessage {
-        if name.hasPrefix("metadata.") { return try MemberMetadata(decoding: bytes) }
-        if name.hasPrefix("update.") { return try MemberUpdate(decoding: bytes) }
-        return try SWIMMessage(decoding: bytes)
+    /// Decodes `bytes` as the message the vector's name starts with.
+    static func decode(_ name: String, _ bytes: [UInt8]) throws -> any WireMessage {
+        switch name.prefix { $0 != "." } {
+        case "MemberMetadata": return try MemberMetadata(decoding: bytes)
+        case "MemberUpdate": return try MemberUpdate(decoding: bytes)
+        case "SWIMMessage": return try SWIMMessage(decoding: bytes)
+        default: throw SpecVectors.FormatError(description: "\(name) names no membership message")
+        }
     }
 
     static func same<M: WireMessage & Equatable>(_ value: M, _ other: any WireMessage) -> Bool {
@@ -89,7 +62,7 @@ struct WireVectorTests {
 
     @Test("every valid vector encodes to its bytes and decodes back to its value")
     func validVectors() throws {
-        let vectors = try Self.loadVectors().filter { $0.errorCode == nil }
+        let vectors = try SpecVectors.load("membership.txt").filter { !Self.isReject($0) }
         #expect(Set(vectors.map(\.name)) == Set(Self.expected.keys))
         for vector in vectors {
             let value = try #require(Self.expected[vector.name])
@@ -100,16 +73,17 @@ struct WireVectorTests {
         }
     }
 
-    @Test("every invalid vector fails with its error code")
+    @Test("every reject vector fails with the WireError code its name gives")
     func invalidVectors() throws {
-        let vectors = try Self.loadVectors().filter { $0.errorCode != nil }
+        let vectors = try SpecVectors.load("membership.txt").filter(Self.isReject)
         #expect(vectors.count == 6)
         for vector in vectors {
+            let code = try #require(SpecVectors.rejectCode(vector.name), "\(vector.name) names no WireError code")
             do {
                 _ = try Self.decode(vector.name, vector.bytes)
                 Issue.record("\(vector.name) decoded but should fail")
-            } catch {
-                #expect(error.code.description == vector.errorCode, "\(vector.name): \(error)")
+            } catch let error as WireError {
+                #expect(error.code == code, "\(vector.name): \(error)")
             }
         }
     }

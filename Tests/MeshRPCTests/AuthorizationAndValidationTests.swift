@@ -27,6 +27,17 @@ struct AuthorizationAndValidationTests {
                 == .permissionDenied)
     }
 
+    @Test func theAnyCallerRoleOpensOneMethodUnderAStricterServiceRule() {
+        var p = AuthorizationPolicy(allowsUnmatched: false)
+        p.requireRoles(["operator"], for: "mesh.admin/*")
+        p.requireRoles([AuthorizationPolicy.anyCaller], for: "mesh.admin/Ping")
+        #expect(p.check(method: "mesh.admin/Ping", peer: "n", roles: []) == nil)
+        #expect(p.check(method: "mesh.admin/Info", peer: "n", roles: ["operator"]) == nil)
+        let refusal = p.check(method: "mesh.admin/Info", peer: "n", roles: ["edge"])
+        #expect(refusal?.code == .permissionDenied)
+        #expect(refusal?.message == "mesh.admin/Info requires one of the roles [\"operator\"]; n has [\"edge\"]")
+    }
+
     @Test func aServiceRuleMatchesOnlyItsOwnServiceWhetherRulesAreFewOrMany() {
         for extra in [0, 12] {  // up to 8 service rules are compared one by one, more are looked up by hash
             var p = AuthorizationPolicy(allowsUnmatched: false)

@@ -61,4 +61,23 @@ struct CipherChoiceTests {
             server: [.chacha20Poly1305, .aes256GCM], client: [.aes256GCM, .chacha20Poly1305])
         #expect(client == .chacha20Poly1305 && server == .chacha20Poly1305)
     }
+
+    /// framing.md, "Phases": after the handshake every body is sealed with the cipher it chose. A raw client
+    /// offering one cipher gets it, opens the server's settings and response with it, and the length prefix
+    /// counts 8 + plaintext + 16 for both ciphers.
+    @Test(arguments: FrameCipher.supported)
+    func aRawPeerOfferingOneCipherIsSealedWithIt(_ cipher: FrameCipher) async throws {
+        try await withEventLoopGroup { group in
+            let h = try await BadInputTests.Harness(group: group)
+            let raw = try RawPeer(connectingTo: h.address)
+            let keys = try raw.handshake(as: h.cluster.identity("client-raw"), now: wallNow(), ciphers: [cipher])
+            #expect(keys.cipher == cipher)
+            raw.send(try TrustAndTamperTests.echoRequest(raw, stream: 1))
+            let frame = try raw.readFrame()
+            let plaintext = try raw.open(frame)
+            #expect(frame.lengthPrefix == UInt32(8 + plaintext.count + 16))
+            #expect(try ResponseHead(decoding: plaintext[...]).payload == [1, 2, 3, 4])
+            await h.stop()
+        }
+    }
 }

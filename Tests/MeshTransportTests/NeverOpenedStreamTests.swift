@@ -69,13 +69,16 @@ struct NeverOpenedStreamTests {
             let raw = try h.connectRaw()
             let shutdown = try await Self.drainWithStream3Refused(h, raw)
             raw.send(try raw.seal(.cancel, body: [], stream: 9))
-            let (header, body) = try raw.openNext()
+            let (header, body) = try await raw.awaitNext()
             #expect(header.type == .goAway)
             #expect(
                 try GoAwayBody(decoding: body[...])
                     == GoAwayBody(
                         lastStreamID: 1,
-                        status: RPCStatus(code: .internal, message: "cancel on stream 9, which the peer never opened")))
+                        status: RPCStatus(
+                            code: .internal,
+                            message: "protocolViolation: cancel on stream 9, which the peer never opened"
+                        )))
             #expect(await raw.awaitClose().closed)
             await shutdown.value
             #expect(h.events.closeErrors.map(\.message) == ["cancel on stream 9, which the peer never opened"])
@@ -89,11 +92,11 @@ struct NeverOpenedStreamTests {
         try await raw.startSlowCall(stream: 1, started: h.started)
         let server = h.server
         let shutdown = Task { await server.shutdown() }
-        let (goAwayHeader, goAwayBody) = try raw.openNext()
+        let (goAwayHeader, goAwayBody) = try await raw.awaitNext()  // the shutdown task runs meanwhile
         #expect(goAwayHeader.type == .goAway)
         #expect(try GoAwayBody(decoding: goAwayBody[...]).lastStreamID == 1)
         raw.send(try TrustAndTamperTests.echoRequest(raw, stream: 3))
-        let (refusedHeader, refusedBody) = try raw.openNext()
+        let (refusedHeader, refusedBody) = try await raw.awaitNext()
         #expect(refusedHeader.streamID == 3)
         #expect(
             try ResponseHead(decoding: refusedBody).status

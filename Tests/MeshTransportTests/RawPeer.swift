@@ -93,16 +93,49 @@ final class RawPeer {
         return Array(b.readableBytesView)
     }
 
-    /// Runs a correct client handshake; afterwards `seal` produces valid frames and `openNext` reads them.
-    func handshake(as identity: NodeIdentity, now: WallTime) throws -> PeerInfo {
-        var hs = ClientHandshake(identity: identity, now: now)
+    /// Runs a correct client handshake offering `ciphers` and announcing `settings`; afterwards `seal` produces valid
+    /// frames and `openNext` reads them.
+    @discardableResult
+    func handshake(
+        as identity: NodeIdentity, now: WallTime, ciphers: [FrameCipher] = FrameCipher.supported,
+        settings: SettingsBody = SettingsBody(maxConcurrentStreams: 16, maxBodyLength: 1 << 20)
+    ) throws -> SessionKeys {
+        let (auth, keys) = try sendHelloAndReadWelcome(as: identity, now: now, ciphers: ciphers)
+        send(Self.plainFrame(.auth, body: auth))
+        try exchangeSettings(keys, settings)
+        return keys
+    }
+
+    /// Sends hello and auth as `identity`, which the server refuses: returns the plaintext goAway it answers with.
+    func handshakeRefused(as identity: NodeIdentity, now: WallTime) throws -> (FrameHeader, GoAwayBody) {
+        let (auth, _) = try sendHelloAndReadWelcome(as: identity, now: now, ciphers: FrameCipher.supported)
+        send(Self.plainFrame(.auth, body: auth))
+        return try readPlainGoAway()
+    }
+
+    private func sendHelloAndReadWelcome(
+        as identity: NodeIdentity, now: WallTime, ciphers: [FrameCipher]
+    ) throws -> (auth: [UInt8], keys: SessionKeys) {
+        var hs = ClientHandshake(identity: identity, now: now, ciphers: ciphers)
         send(Self.plainFrame(.hello, body: hs.hello()))
         let welcome = try readFrame()
         guard welcome.header.type == .welcome else { throw RawPeerError("expected welcome, got \(welcome.header)") }
-        let (auth, keys, peer) = try hs.receiveWelcome(Array(welcome.body.readableBytesView)[...])
-        send(Self.plainFrame(.auth, body: auth))
-        try exchangeSettings(keys)
-        return peer
+        let (auth, keys, _) = try hs.receiveWelcome(Array(welcome.body.readableBytesView)[...])
+        return (auth, keys)
+    }
+
+    /// Reads one frame, which must be a plaintext goAway, and decodes its body.
+    func readPlainGoAway() throws -> (FrameHeader, GoAwayBody) {
+        let frame = try readFrame()
+        guard frame.header.type == .goAway else { throw RawPeerError("expected a goAway, got \(frame.header)") }
+        return (frame.header, try GoAwayBody(decoding: Array(frame.body.readableBytesView)))
+    }
+
+    /// Opens the next sealed frame, which must be a goAway, and decodes its body.
+    func openGoAway() throws -> (FrameHeader, GoAwayBody) {
+        let (header, body) = try openNext()
+        guard header.type == .goAway else { throw RawPeerError("expected a goAway, got \(header)") }
+        return (header, try GoAwayBody(decoding: body[...]))
     }
 
     /// Answers a client's handshake as the server `identity`; afterwards `seal` and `openNext` work.
@@ -119,10 +152,12 @@ final class RawPeer {
     }
 
     /// Installs the session keys, sends our settings (the first sealed frame) and reads the peer's.
-    private func exchangeSettings(_ keys: SessionKeys) throws {
+    private func exchangeSettings(
+        _ keys: SessionKeys, _ settings: SettingsBody = SettingsBody(maxConcurrentStreams: 16, maxBodyLength: 1 << 20)
+    ) throws {
         sealer = keys.makeSealer()
         opener = keys.makeOpener()
-        send(try seal(.settings, body: SettingsBody(maxConcurrentStreams: 16, maxBodyLength: 1 << 20).encoded()))
+        send(try seal(.settings, body: settings.encoded()))
         let settings = try openNext()
         guard settings.0.type == .settings else { throw RawPeerError("expected settings, got \(settings.0)") }
     }
@@ -138,8 +173,19 @@ final class RawPeer {
 
     func openNext() throws -> (FrameHeader, [UInt8]) {
         let f = try readFrame()
-        let plain = try opener!.open(f)
-        return (f.header, Array(plain.readableBytesView))
+        return (f.header, try open(f))
+    }
+
+    /// `openNext` on a thread of its own: for async tests whose next frame needs work on the cooperative pool (a
+    /// blocked pool thread would starve it on a 2-core machine when tests run in parallel).
+    func awaitNext() async throws -> (FrameHeader, [UInt8]) {
+        let peer = UncheckedBox(self)
+        return try await onOwnThread { Result { try peer.value.openNext() } }.get()
+    }
+
+    /// Opens a sealed frame read with `readFrame`.
+    func open(_ frame: Frame) throws -> [UInt8] {
+        Array(try opener!.open(frame).readableBytesView)
     }
 }
 

@@ -76,6 +76,7 @@ import Testing
         ),
         "SettingsBody.defaults": .value(SettingsBody(maxConcurrentStreams: 100, maxBodyLength: 4_194_304)),
         "SettingsBody.small": .value(SettingsBody(maxConcurrentStreams: 1, maxBodyLength: 65_536)),
+        "SettingsBody.minimum-body-limit": .value(SettingsBody(maxConcurrentStreams: 100, maxBodyLength: 16_384)),
         "SettingsBody.decode-only.empty": .value(SettingsBody(maxConcurrentStreams: 100, maxBodyLength: 4_194_304)),
     ]
 

@@ -34,18 +34,48 @@ struct ChildProcess {
 
     /// Collects output for up to `milliseconds`, returning early if the child exits.
     mutating func collect(forMilliseconds milliseconds: Int) {
-        var clock = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &clock)
-        let deadline = Int(clock.tv_sec) * 1000 + Int(clock.tv_nsec) / 1_000_000 + milliseconds
+        _ = collect(forMilliseconds: milliseconds) { _ in false }
+    }
+
+    /// Collects output until a complete line of it (newline included) starts with `prefix`; returns that line
+    /// (without the newline), or nil if the child exited or `milliseconds` passed first.
+    mutating func collect(untilLineStartingWith prefix: String, milliseconds: Int) -> String? {
+        let wanted = Array(prefix.utf8)
+        var found: String?
+        var scanned = 0
+        _ = collect(forMilliseconds: milliseconds) { output in
+            while let newline = output[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = output[scanned..<newline]
+                scanned = newline + 1
+                if line.starts(with: wanted) {
+                    found = String(decoding: line, as: UTF8.self)
+                    return true
+                }
+            }
+            return false
+        }
+        return found
+    }
+
+    /// Collects output for up to `milliseconds` or until `done(collected)` is true; returns whether it was.
+    private mutating func collect(forMilliseconds milliseconds: Int, until done: ([UInt8]) -> Bool) -> Bool {
+        let deadline = Self.monotonicMilliseconds() + milliseconds
         while exitStatus == nil {
-            clock_gettime(CLOCK_MONOTONIC, &clock)
-            let remaining = deadline - (Int(clock.tv_sec) * 1000 + Int(clock.tv_nsec) / 1_000_000)
-            if remaining <= 0 { return }
+            if done(collected) { return true }
+            let remaining = deadline - Self.monotonicMilliseconds()
+            if remaining <= 0 { return false }
             var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
             if poll(&descriptor, 1, Int32(remaining)) > 0 {
                 if !readAvailable() { reap(blocking: true) }
             }
         }
+        return done(collected)
+    }
+
+    private static func monotonicMilliseconds() -> Int {
+        var clock = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &clock)
+        return Int(clock.tv_sec) * 1000 + Int(clock.tv_nsec) / 1_000_000
     }
 
     /// SIGKILLs the child (if still running), drains the pipe and reaps it.

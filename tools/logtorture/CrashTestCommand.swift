@@ -5,8 +5,10 @@ import MeshLog
 import Glibc
 #endif
 
-/// Runs `logtorture write` as a child, SIGKILLs it after a random delay, reopens the log and checks it;
-/// repeats. Exits non-zero on the first iteration that finds a violation.
+/// Runs `logtorture write` as a child, waits for its `ready` line (printed once recovery is done), SIGKILLs it
+/// after a random delay counted from there, reopens the log and checks it; repeats. Exits non-zero on the first
+/// iteration that finds a violation, and when most kills landed before any append was acknowledged (the run
+/// then tested recovery, not crashes during appends).
 struct CrashTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crash-test", abstract: "SIGKILL a writer at random moments and verify the log each time."
@@ -15,10 +17,14 @@ struct CrashTestCommand: AsyncParsableCommand {
     @Option(help: "Log directory (created if missing; reused across iterations).") var dir: String
     @Option(help: "Kill/reopen cycles.") var iterations = 20
     @Option(help: "Seed for the kill delays.") var seed: UInt64 = 1
-    @Option(help: "Shortest delay before the kill, ms.") var minDelay = 30
-    @Option(help: "Longest delay before the kill, ms.") var maxDelay = 300
+    @Option(help: "Shortest delay from the writer's ready line to the kill, ms.") var minDelay = 30
+    @Option(help: "Longest delay from the writer's ready line to the kill, ms.") var maxDelay = 300
+    @Option(help: "Longest wait for the writer to recover the log and print its ready line, ms.")
+    var readyTimeout = 60_000
     @Option(help: "Payload bytes per record.") var payloadBytes = 100
     @Option(help: "Concurrent appenders in the writer.") var appenders = 8
+    @Option(help: "Writer waits this long after its ready line before appending, ms (to test the in-flight check).")
+    var writerStartDelay = 0
     @Option(help: "Segment size limit in bytes (small, so kills also land around segment rolls).")
     var segmentBytes = 64 << 10
 
@@ -26,13 +32,23 @@ struct CrashTestCommand: AsyncParsableCommand {
         var random = seed
         var acknowledged: [UInt64: Acknowledgement] = [:]
         var truncations = 0
+        var killsDuringAppends = 0
         let executable = try Self.ownExecutable()
-        for iteration in 1...max(1, iterations) {
+        let iterations = max(1, iterations)
+        for iteration in 1...iterations {
             let delay = minDelay + Int(TorturePayload.splitMix(&random) % UInt64(max(1, maxDelay - minDelay + 1)))
             var child = try ChildProcess([
                 executable, "write", "--dir", dir, "--appenders", "\(appenders)", "--payload-bytes", "\(payloadBytes)",
-                "--segment-bytes", "\(segmentBytes)",
+                "--segment-bytes", "\(segmentBytes)", "--start-delay", "\(writerStartDelay)",
             ])
+            guard let ready = child.collect(untilLineStartingWith: WriteCommand.readyPrefix, milliseconds: readyTimeout)
+            else {
+                child.kill()
+                throw fail(
+                    iteration,
+                    "writer printed no ready line within \(readyTimeout) ms (exit status \(child.exitStatus ?? -1))"
+                )
+            }
             child.collect(forMilliseconds: delay)
             child.kill()
             guard child.wasKilled else {
@@ -48,17 +64,29 @@ struct CrashTestCommand: AsyncParsableCommand {
                 acknowledged[ack.sequence] = ack
                 fresh += 1
             }
+            // The appenders run without pause once the first append is acknowledged, so a kill after that lands
+            // while appends are in flight.
+            if fresh > 0 { killsDuringAppends += 1 }
             let (last, truncated) = try verify(iteration, acknowledged)
             truncations += truncated
+            let recovery = ready.split(separator: " ").dropFirst(2).first.flatMap { Int($0) }.map { $0 / 1000 }
             print(
-                "iteration \(iteration): killed after \(delay) ms, \(fresh) new acks, log ends at \(last), "
-                    + "torn tail bytes \(truncated)"
+                "iteration \(iteration): ready after recovery of \(recovery.map(String.init) ?? "?") ms, "
+                    + "killed \(delay) ms later, \(fresh) new acks, log ends at \(last), torn tail bytes \(truncated)"
             )
         }
-        print(
+        let summary =
             "crash-test: \(iterations) iterations, \(acknowledged.count) acknowledged records verified, "
-                + "\(truncations) torn-tail bytes truncated, 0 violations"
-        )
+            + "\(truncations) torn-tail bytes truncated, \(killsDuringAppends) of \(iterations) kills landed while "
+            + "appends were in flight"
+        guard killsDuringAppends * 2 >= iterations else {
+            print(
+                summary + "; FAILED: most kills landed before the writer acknowledged any append "
+                    + "(raise --min-delay/--max-delay so kills hit appends, not recovery)"
+            )
+            throw ExitCode(1)
+        }
+        print(summary + ", 0 violations")
     }
 
     /// Reopens the log and checks: contiguous sequences, every record whole and matching its key, every
@@ -120,13 +148,13 @@ struct Acknowledgement: Hashable, CustomStringConvertible {
     var key: String
 
     /// Parses complete lines only (a line cut by the kill, without its newline, was never fully acknowledged);
-    /// returns the acknowledgements and any complete lines that are not acknowledgements.
+    /// returns the acknowledgements and any complete lines that are neither acknowledgements nor the ready line.
     static func parse(_ output: [UInt8]) -> (acks: [Acknowledgement], malformed: [String]) {
         guard let lastNewline = output.lastIndex(of: UInt8(ascii: "\n")) else { return ([], []) }
         let text = String(decoding: output[...lastNewline], as: UTF8.self)
         var acks: [Acknowledgement] = []
         var malformed: [String] = []
-        for line in text.split(separator: "\n") {
+        for line in text.split(separator: "\n") where !line.hasPrefix(WriteCommand.readyPrefix) {
             let fields = line.split(separator: " ")
             if fields.count == 4, fields[0] == "ack", let sequence = UInt64(fields[1]), let checksum = UInt32(fields[2])
             {

@@ -5,8 +5,9 @@ import MeshLog
 import Glibc
 #endif
 
-/// Appends deterministic records with several concurrent appenders; prints `ack <seq> <crc32c> <key>` per
-/// acknowledged record (one write(2) per line, so a SIGKILL never leaves a line half-printed in a buffer).
+/// Opens (recovers) the log, prints `ready <last sequence> <recovery µs>`, then appends deterministic records with
+/// several concurrent appenders and prints `ack <seq> <crc32c> <key>` per acknowledged record (one write(2) per
+/// line, so a SIGKILL never leaves a line half-printed in a buffer).
 struct WriteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "write", abstract: "Append and print acks.")
 
@@ -15,9 +16,15 @@ struct WriteCommand: AsyncParsableCommand {
     @Option(help: "Payload bytes per record.") var payloadBytes = 100
     @Option(help: "Concurrent appenders.") var appenders = 8
     @Option(help: "Segment size limit in bytes.") var segmentBytes = 256 << 10
+    @Option(help: "Wait this long after the ready line before appending, ms.") var startDelay = 0
 
     func run() async throws {
+        let opening = ContinuousClock.now
         let log = try EventLog.open(directory: dir, configuration: LogConfiguration(segmentMaxBytes: segmentBytes))
+        let recovery = (ContinuousClock.now - opening).components
+        let recoveryMicroseconds = recovery.seconds * 1_000_000 + recovery.attoseconds / 1_000_000_000_000
+        printLine("\(Self.readyPrefix)\(log.lastSequence) \(recoveryMicroseconds)\n")
+        if startDelay > 0 { try await Task.sleep(for: .milliseconds(startDelay)) }
         let run = getpid()
         let perAppender = max(1, count / max(1, appenders))
         let payloadBytes = payloadBytes
@@ -36,6 +43,9 @@ struct WriteCommand: AsyncParsableCommand {
         }
         log.close()
     }
+
+    /// Starts the line printed once recovery is done and appending begins.
+    static let readyPrefix = "ready "
 }
 
 private func printLine(_ line: String) {

@@ -84,6 +84,19 @@ public final class MembershipShell: Sendable {
         state.withLock { $0.instance?.members(hosting: service) ?? [] }
     }
 
+    /// Every alive member's metadata, this node included (unless it is leaving).
+    public func aliveMembers() -> [MemberMetadata] {
+        state.withLock { s in
+            guard let swim = s.instance else { return [] }
+            var out = swim.members.compactMap { m -> MemberMetadata? in
+                guard case .alive = m.status else { return nil }
+                return m.metadata
+            }
+            if !swim.isLeaving { out.append(swim.myself) }
+            return out
+        }
+    }
+
     // MARK: Inputs
 
     /// Handles one inbound message from the authenticated peer `peerName` (called on the event loop).

@@ -8,3 +8,11 @@ public enum OutboxMethods {
         service: "mesh.outbox", method: "Deliver"
     )
 }
+
+extension OutboxMethods {
+    /// The inbox of hosted service `service`: `mesh.inbox/<service>`, the same messages as `deliver`. One per
+    /// service, so a node hosting several services gives each delivery to the right one.
+    public static func deliver(to service: String) -> MethodDescriptor<DeliverRequest, DeliverResponse> {
+        MethodDescriptor(service: "mesh.inbox", method: service)
+    }
+}

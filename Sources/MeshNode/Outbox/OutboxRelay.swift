@@ -8,7 +8,7 @@ import MeshTransport
 import Metrics
 import Synchronization
 
-/// Relays events from this node's log to subscribers with `mesh.outbox/Deliver`.
+/// Relays events from this node's log to subscribers with `mesh.outbox/Deliver` (or the subscriber's method).
 ///
 /// Invariants, per subscriber:
 /// - One batch in flight at a time, in log order, so events of one stream key arrive in order.
@@ -148,12 +148,7 @@ public final class OutboxRelay: Sendable {
             let request = DeliverRequest(events: batch.events.map(deliveredEvent))
             let outcome: Result<DeliverResponse, RPCError>
             do {
-                outcome = .success(
-                    try await transport.call(
-                        OutboxMethods.deliver, request, at: subscriber.address,
-                        options: CallOptions(timeout: configuration.callTimeout)
-                    )
-                )
+                outcome = .success(try await deliver(request, to: subscriber))
             } catch {
                 outcome = .failure(error)
             }
@@ -212,13 +207,29 @@ public final class OutboxRelay: Sendable {
             if records.isEmpty { break }
             for record in records {
                 scanEnd = record.sequence
-                if subscriber.eventTypes.contains(record.type) {
-                    events.append(record)
+                if let selected = subscriber.selected(record) {
+                    events.append(selected)
                     if events.count == configuration.batchSize { break }
                 }
             }
         }
         return (events, scanEnd)
+    }
+
+    /// One attempt: to the subscriber's current route; no route is `unavailable` (retried, never redirected).
+    private func deliver(_ request: DeliverRequest, to subscriber: OutboxSubscriber) async throws(RPCError)
+        -> DeliverResponse
+    {
+        switch subscriber.route() {
+        case .remote(let address):
+            return try await transport.call(
+                subscriber.method, request, at: address, options: CallOptions(timeout: configuration.callTimeout)
+            )
+        case .local(let receive):
+            return try await receive(request)
+        case nil:
+            throw RPCError(.unavailable, "subscriber \(subscriber.name) has no known address")
+        }
     }
 
     private func deliveredEvent(_ record: LogRecord) -> DeliveredEvent {

@@ -44,7 +44,9 @@ final class BreakerReporter: Sendable {
                 "reason": "\(t.transition.reason)",
             ]
             switch t.transition.to {
-            case .open, .forcedOpen: logger.warning("peer breaker opened", metadata: metadata)
+            case .open: logger.warning("peer breaker opened", metadata: metadata)
+            // Forced open by membership (suspected, dead, left): the membership line already says why and how loud.
+            case .forcedOpen: logger.info("peer breaker opened", metadata: metadata)
             case .halfOpen: logger.info("peer breaker half-open: sending trial calls", metadata: metadata)
             case .closed: logger.info("peer breaker closed", metadata: metadata)
             }

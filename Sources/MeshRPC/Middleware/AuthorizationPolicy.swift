@@ -2,12 +2,16 @@
 ///
 /// Rules are `pattern → roles`: a pattern is an exact `service/method`, `service/*`, or `*`. For a call the
 /// most specific matching rule applies (exact, then service, then `*`); the caller must hold at least one of
-/// its roles. A method no rule matches is allowed if `allowsUnmatched`, refused otherwise.
+/// its roles, where the role `anyCaller` admits every authenticated caller. A method no rule matches is allowed if
+/// `allowsUnmatched`, refused otherwise.
 public struct AuthorizationPolicy: Sendable, Hashable {
     private var exact: [String: Set<String>] = [:]
     private var services: [String: Set<String>] = [:]
     private var anyMethod: Set<String>?
     public var allowsUnmatched: Bool
+
+    /// A rule holding this role admits any authenticated caller (e.g. an exception under a stricter `service/*` rule).
+    public static let anyCaller = "*"
 
     public init(allowsUnmatched: Bool = true) { self.allowsUnmatched = allowsUnmatched }
 
@@ -45,7 +49,7 @@ public struct AuthorizationPolicy: Sendable, Hashable {
         guard let required = requiredRoles(for: method) else {
             return allowsUnmatched ? nil : RPCError(.permissionDenied, "\(method): no rule admits any caller")
         }
-        if roles.contains(where: required.contains) { return nil }
+        if required.contains(Self.anyCaller) || roles.contains(where: required.contains) { return nil }
         return RPCError(
             .permissionDenied,
             "\(method) requires one of the roles \(required.sorted()); \(peer) has \(roles.sorted())"
