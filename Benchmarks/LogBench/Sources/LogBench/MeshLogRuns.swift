@@ -1,10 +1,21 @@
+import Glibc
 import MeshLog
 import Synchronization
+
+/// The appends' log configuration: the defaults, except `LOGBENCH_PREALLOCATION=<bytes>` (e.g. 0 to measure
+/// appends that extend the file).
+func benchmarkConfiguration() -> LogConfiguration {
+    var configuration = LogConfiguration()
+    if let value = getenv("LOGBENCH_PREALLOCATION").flatMap({ Int(String(cString: $0)) }) {
+        configuration.preallocationBytes = value
+    }
+    return configuration
+}
 
 /// `appenders` concurrent tasks each append one 256 B record at a time, awaiting durability, for `seconds`.
 func measureMeshLogAppends(directory: String, appenders: Int, seconds: Double) async throws -> RunResult {
     removeTree(directory)
-    let log = try EventLog.open(directory: directory)
+    let log = try EventLog.open(directory: directory, configuration: benchmarkConfiguration())
     defer { log.close() }
     let start = nowNanos()
     let end = start + UInt64(seconds * 1e9)
