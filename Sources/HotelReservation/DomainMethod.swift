@@ -133,7 +133,8 @@ public struct DomainMethod<Domain: EventSourcedDomain>: Sendable {
     }
 
     private init(
-        method: String, kind: Kind, hosted: HostedMethod<Domain>, route: @escaping @Sendable (ArraySlice<UInt8>) throws(WireError) -> Route,
+        method: String, kind: Kind, hosted: HostedMethod<Domain>,
+        route: @escaping @Sendable (ArraySlice<UInt8>) throws(WireError) -> Route,
         run: @escaping @Sendable (ArraySlice<UInt8>, Domain.State, Int64) throws(Failure) -> Outcome
     ) {
         self.method = method
