@@ -58,7 +58,8 @@ let package = Package(
         .target(name: "MeshWire", dependencies: ["MeshCore", nioCore]),
         .target(name: "MeshResilience", dependencies: ["MeshCore"]),
         .target(name: "MeshMembership", dependencies: ["MeshCore", "MeshWire"]),
-        .target(name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics, coreMetrics]),
+        .target(
+            name: "MeshRPC", dependencies: ["MeshCore", "MeshWire", "MeshResilience", logging, metrics, coreMetrics]),
         .target(name: "MeshSaga", dependencies: ["MeshCore", "MeshWire", "MeshRPC"]),
 
         // Crypto: identities, certificates, handshake state machine, frame sealing.
@@ -106,7 +107,8 @@ let package = Package(
         .executableTarget(
             name: "meshnode",
             dependencies: [
-                "MeshNode", "MeshArchive", "MeshAdminHTTP", "HotelReservation", "MeshCore", "MeshCrypto", "MeshLog", "MeshRPC",
+                "MeshNode", "MeshArchive", "MeshAdminHTTP", "HotelReservation", "MeshCore", "MeshCrypto", "MeshLog",
+                "MeshRPC",
                 "MeshTransport", "MeshWire", argumentParser, logging, lifecycle, metrics,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -125,9 +127,11 @@ let package = Package(
         .target(name: "MeshTestKit", dependencies: ["MeshCore", "MeshWire", logging], path: "Tests/MeshTestKit"),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore", "MeshTestKit"]),
         .testTarget(name: "MeshWireTests", dependencies: ["MeshWire", "MeshCore", "MeshTestKit", nioCore]),
-        .testTarget(name: "MeshCryptoTests", dependencies: ["MeshCrypto", "MeshCore", "MeshWire", "MeshTestKit", nioCore]),
+        .testTarget(
+            name: "MeshCryptoTests", dependencies: ["MeshCrypto", "MeshCore", "MeshWire", "MeshTestKit", nioCore]),
         .testTarget(name: "MeshResilienceTests", dependencies: ["MeshResilience", "MeshCore", "MeshTestKit"]),
-        .testTarget(name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshCore", "MeshWire", "MeshTestKit"]),
+        .testTarget(
+            name: "MeshMembershipTests", dependencies: ["MeshMembership", "MeshCore", "MeshWire", "MeshTestKit"]),
         .testTarget(name: "MeshLogTests", dependencies: ["MeshLog", "MeshCore", "MeshTestKit"]),
         .testTarget(name: "MeshSagaTests", dependencies: ["MeshSaga", "MeshCore", "MeshWire", "MeshTestKit"]),
         .testTarget(
@@ -136,12 +140,14 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshTransportTests",
-            dependencies: ["MeshTransport", "MeshCore", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging] + nio
+            dependencies: ["MeshTransport", "MeshCore", "MeshCrypto", "MeshWire", "MeshRPC", "MeshTestKit", logging]
+                + nio
         ),
         .testTarget(
             name: "MeshRPCTests",
             dependencies: [
-                "MeshRPC", "MeshCore", "MeshResilience", "MeshTestKit", "MeshTransport", "MeshCrypto", "MeshWire", logging,
+                "MeshRPC", "MeshCore", "MeshResilience", "MeshTestKit", "MeshTransport", "MeshCrypto", "MeshWire",
+                logging,
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ] + nio
         ),
@@ -162,7 +168,8 @@ let package = Package(
         .testTarget(
             name: "MeshRuntimeTests",
             dependencies: [
-                "meshnode", "MeshAdminHTTP", "MeshNode", "MeshCore", "MeshTransport", "MeshRPC", "MeshWire", "MeshTestKit", logging,
+                "meshnode", "MeshAdminHTTP", "MeshNode", "MeshCore", "MeshTransport", "MeshRPC", "MeshWire",
+                "MeshTestKit", logging,
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Prometheus", package: "swift-prometheus"), lifecycle,
             ] + nio
