@@ -201,10 +201,7 @@ public enum InventoryDomain: HotelDomain {
 
     /// Own events by their stream key (the hotel id); reservations and payments events by their hotel id.
     public static func partitionKey(of event: DomainEvent) -> String {
-        if let type = HotelEventType(rawValue: event.type), HotelEventType.inventoryEvents.contains(type) {
-            return event.streamKey
-        }
-        return SagaEnvelope.of(event)?.hotelId ?? event.streamKey
+        SagaEnvelope.partitionKey(of: event, own: HotelEventType.inventoryEvents, other: \.hotelId)
     }
 
     public static func encodeSnapshot(_ state: State) -> [UInt8] {

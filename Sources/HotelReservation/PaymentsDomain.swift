@@ -232,10 +232,7 @@ public enum PaymentsDomain: HotelDomain {
 
     /// Own events by their stream key; reservations and inventory events by their reservation id.
     public static func partitionKey(of event: DomainEvent) -> String {
-        if let type = HotelEventType(rawValue: event.type), HotelEventType.paymentEvents.contains(type) {
-            return event.streamKey
-        }
-        return SagaEnvelope.of(event)?.reservationId ?? event.streamKey
+        SagaEnvelope.partitionKey(of: event, own: HotelEventType.paymentEvents, other: \.reservationId)
     }
 
     public static func encodeSnapshot(_ state: State) -> [UInt8] {

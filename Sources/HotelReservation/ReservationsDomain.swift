@@ -130,10 +130,7 @@ public enum ReservationsDomain: HotelDomain {
 
     /// Own events by their stream key; inventory and payments events by their reservation id.
     public static func partitionKey(of event: DomainEvent) -> String {
-        if let type = HotelEventType(rawValue: event.type), HotelEventType.reservationEvents.contains(type) {
-            return event.streamKey
-        }
-        return SagaEnvelope.of(event)?.reservationId ?? event.streamKey
+        SagaEnvelope.partitionKey(of: event, own: HotelEventType.reservationEvents, other: \.reservationId)
     }
 
     public static func encodeSnapshot(_ state: State) -> [UInt8] {

@@ -45,4 +45,13 @@ public struct SagaEnvelope: WireMessage, Hashable {
     static func of(_ event: DomainEvent) -> SagaEnvelope? {
         try? SagaEnvelope(decoding: event.payload[...])
     }
+
+    /// The partition key of `event` for a service whose own event types are `own`: an own event's stream key;
+    /// another service's saga event by the envelope field `key` names (its reservation or hotel id).
+    static func partitionKey(
+        of event: DomainEvent, own: Set<HotelEventType>, other key: (SagaEnvelope) -> String
+    ) -> String {
+        if let type = HotelEventType(rawValue: event.type), own.contains(type) { return event.streamKey }
+        return of(event).map(key) ?? event.streamKey
+    }
 }
